@@ -1,0 +1,115 @@
+// swift-tools-version: 6.1
+// The swift-private-aggregation package: secure aggregation with differential privacy.
+
+import PackageDescription
+
+import class Foundation.ProcessInfo
+
+let strictSettings: [SwiftSetting] = [
+  .swiftLanguageMode(.v6),
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("InternalImportsByDefault"),
+  .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+  name: "swift-private-aggregation",
+  products: [
+    .library(name: "SecureAggregation", targets: ["SecureAggregation"]),
+    .library(name: "DifferentialPrivacy", targets: ["DifferentialPrivacy"]),
+    .library(name: "PrivateAggregation", targets: ["PrivateAggregation"]),
+    .executable(name: "private-aggregation", targets: ["PrivateAggregationCLI"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CSodium",
+      pkgConfig: "libsodium",
+      providers: [.apt(["libsodium-dev"])]
+    ),
+    .target(
+      name: "AggregationCrypto",
+      dependencies: ["CSodium"],
+      swiftSettings: strictSettings
+    ),
+    .target(
+      name: "SecureAggregation",
+      dependencies: ["AggregationCrypto"],
+      swiftSettings: strictSettings
+    ),
+    .target(
+      name: "DifferentialPrivacy",
+      dependencies: ["AggregationCrypto"],
+      swiftSettings: strictSettings
+    ),
+    .target(
+      name: "PrivateAggregation",
+      dependencies: ["SecureAggregation", "DifferentialPrivacy"],
+      swiftSettings: strictSettings
+    ),
+    .executableTarget(
+      name: "PrivateAggregationCLI",
+      dependencies: [
+        "PrivateAggregation",
+        "SecureAggregation",
+        "AggregationCrypto",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "AggregationCryptoTests",
+      dependencies: ["AggregationCrypto"],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "SecureAggregationTests",
+      dependencies: ["SecureAggregation", "AggregationCrypto"],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "DifferentialPrivacyTests",
+      dependencies: ["DifferentialPrivacy"],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "PrivateAggregationTests",
+      dependencies: ["PrivateAggregation"],
+      swiftSettings: strictSettings
+    ),
+  ]
+)
+
+// MARK: - Benchmarks
+//
+// Benchmarks build only when PRIVATE_AGGREGATION_BENCHMARKS=1, so `swift build` and `swift test`
+// never resolve or compile package-benchmark. Run them with
+// `PRIVATE_AGGREGATION_BENCHMARKS=1 swift package benchmark`.
+if ProcessInfo.processInfo.environment["PRIVATE_AGGREGATION_BENCHMARKS"] == "1" {
+  package.platforms = [.macOS(.v15)]
+  package.dependencies.append(
+    .package(
+      url: "https://github.com/ordo-one/benchmark",
+      from: "1.38.1",
+      traits: ["MallocInterposer"]
+    )
+  )
+  let benchmarks: [(name: String, dependencies: [Target.Dependency])] = [
+    (name: "MaskGeneration", dependencies: ["AggregationCrypto"])
+  ]
+  for benchmark in benchmarks {
+    package.targets.append(
+      .executableTarget(
+        name: benchmark.name,
+        dependencies: benchmark.dependencies + [
+          .product(name: "Benchmark", package: "benchmark")
+        ],
+        path: "Benchmarks/\(benchmark.name)",
+        swiftSettings: strictSettings,
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+      )
+    )
+  }
+}

@@ -1,0 +1,56 @@
+/// Where a key, seed or share draws its randomness: the system's secure generator, or, for
+/// reproducible simulations and tests only, a deterministic generator.
+///
+/// Production code uses ``system`` (the default everywhere). The deterministic source is reachable
+/// only through ``insecureDeterministic(seed:)`` and ``insecureDeterministic(_:)``, whose names say
+/// what they are, so nobody seeds keys with low entropy by accident.
+public struct RandomSource {
+  enum Kind {
+    case system
+    case deterministic(ChaChaRandomNumberGenerator)
+  }
+
+  let kind: Kind
+
+  /// The operating system's secure generator (`randombytes_buf`).
+  public static var system: RandomSource { RandomSource(kind: .system) }
+
+  /// A deterministic source from a 64-bit seed: every run with the same seed draws the same keys.
+  ///
+  /// - Warning: Insecure. For simulations and tests that must be reproducible; never for real
+  ///   keys, which it makes guessable.
+  public static func insecureDeterministic(seed: UInt64) -> RandomSource {
+    RandomSource(kind: .deterministic(ChaChaRandomNumberGenerator(insecureDeterministicSeed: seed)))
+  }
+
+  /// A deterministic source that draws from `generator` (advancing it).
+  ///
+  /// - Warning: Insecure when the generator was seeded deterministically; see
+  ///   ``insecureDeterministic(seed:)``.
+  public static func insecureDeterministic(_ generator: ChaChaRandomNumberGenerator) -> RandomSource {
+    RandomSource(kind: .deterministic(generator))
+  }
+
+  /// Whether this source is deterministic (and so unfit for real keys).
+  public var isDeterministic: Bool {
+    if case .deterministic = kind { return true }
+    return false
+  }
+
+  /// Fills `buffer` with random bytes from this source.
+  public func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+    switch kind {
+    case .system:
+      SystemRandom.fill(buffer)
+    case .deterministic(let generator):
+      generator.fill(buffer)
+    }
+  }
+
+  /// A uniformly random 64-bit value from this source.
+  public func nextUInt64() -> UInt64 {
+    var value: UInt64 = 0
+    withUnsafeMutableBytes(of: &value) { fill($0) }
+    return value
+  }
+}

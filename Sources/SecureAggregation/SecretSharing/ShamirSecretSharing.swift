@@ -1,0 +1,222 @@
+public import AggregationCrypto
+
+/// Shamir's (t, n) secret sharing over the prime field GF(2^61 − 1).
+///
+/// A secret of any length (up to 65,535 bytes) is cut into 7-byte chunks; each chunk, a 56-bit
+/// integer, is a field element below p = 2^61 − 1, so every byte string is encoded exactly —
+/// never wrapped or truncated. Each chunk gets its own random polynomial of degree t − 1 whose
+/// constant term is the chunk; share *i* holds the polynomials' values at its nonzero id x_i.
+/// Any t shares rebuild the secret by Lagrange interpolation at 0; any t − 1 reveal nothing
+/// about it.
+///
+/// Up to 65,535 parties (ids 1...65535) and any threshold 1 ≤ t ≤ n. Field arithmetic on the
+/// secret, the coefficients and the share values runs in constant time; only the Lagrange
+/// coefficients, which depend on public ids alone, are computed without that care.
+public enum ShamirSecretSharing {
+  /// The most shares a secret can be split into: ids are nonzero 16-bit values.
+  public static let maximumShareCount = Int(UInt16.max)
+  /// The longest secret that can be shared, in bytes.
+  public static let maximumSecretByteCount = Int(UInt16.max)
+  /// The bytes of secret per field element.
+  static let chunkByteCount = 7
+
+  static func chunkCount(forSecretByteCount byteCount: Int) -> Int {
+    (byteCount + chunkByteCount - 1) / chunkByteCount
+  }
+
+  /// Splits `secret` into shares for parties `1...shareCount`.
+  ///
+  /// - Parameters:
+  ///   - secret: The secret, 1...65535 bytes.
+  ///   - threshold: How many shares rebuild it (1 ≤ threshold ≤ shareCount).
+  ///   - shareCount: How many shares to make (at most 65,535).
+  ///   - source: Randomness for the polynomials; the system's secure generator by default.
+  public static func split(
+    _ secret: SecureBytes, threshold: Int, shareCount: Int, randomSource source: RandomSource = .system
+  ) throws(SecureAggregationError) -> [SecretShare] {
+    guard shareCount <= maximumShareCount else {
+      throw .tooManyShares(requested: shareCount, maximum: maximumShareCount)
+    }
+    guard shareCount >= 1 else { throw .invalidThreshold(threshold: threshold, shareCount: shareCount) }
+    let ids = (1...shareCount).map { UInt16(truncatingIfNeeded: $0) }
+    return try split(secret, threshold: threshold, shareIDs: ids, randomSource: source)
+  }
+
+  /// Splits `secret` into one share for each id in `shareIDs`.
+  ///
+  /// - Parameters:
+  ///   - secret: The secret, 1...65535 bytes.
+  ///   - threshold: How many shares rebuild it (1 ≤ threshold ≤ `shareIDs.count`).
+  ///   - shareIDs: The recipients' ids: nonzero and distinct.
+  ///   - source: Randomness for the polynomials; the system's secure generator by default.
+  /// - Throws: ``SecureAggregationError/invalidThreshold(threshold:shareCount:)``,
+  ///   ``SecureAggregationError/zeroShareID``, ``SecureAggregationError/duplicateShareID(_:)``,
+  ///   ``SecureAggregationError/invalidSecretLength(byteCount:maximum:)``.
+  public static func split(
+    _ secret: SecureBytes, threshold: Int, shareIDs: [UInt16],
+    randomSource source: RandomSource = .system
+  ) throws(SecureAggregationError) -> [SecretShare] {
+    guard (1...maximumSecretByteCount).contains(secret.count) else {
+      throw .invalidSecretLength(byteCount: secret.count, maximum: maximumSecretByteCount)
+    }
+    guard threshold >= 1, threshold <= shareIDs.count else {
+      throw .invalidThreshold(threshold: threshold, shareCount: shareIDs.count)
+    }
+    try validate(ids: shareIDs)
+
+    let chunks = chunkCount(forSecretByteCount: secret.count)
+    // coefficients[c·t + k] is the degree-k coefficient of chunk c's polynomial.
+    var coefficients = SecureBytes(zeroedCount: chunks * threshold * 8)
+    var randomness = SecureBytes(zeroedCount: chunks * Swift.max(threshold - 1, 0) * 16)
+    randomness.withUnsafeMutableBytes { source.fill($0) }
+    coefficients.withUnsafeMutableBytes { out in
+      secret.withUnsafeBytes { secretBytes in
+        randomness.withUnsafeBytes { random in
+          var randomIndex = 0
+          for chunk in 0..<chunks {
+            var constant: UInt64 = 0
+            let start = chunk * chunkByteCount
+            for byte in start..<Swift.min(start + chunkByteCount, secretBytes.count) {
+              constant |= UInt64(secretBytes[byte]) << UInt64(8 * (byte - start))
+            }
+            out.storeBytes(of: constant, toByteOffset: (chunk * threshold) * 8, as: UInt64.self)
+            for degree in 1..<threshold {
+              let low = random.loadUnaligned(fromByteOffset: randomIndex, as: UInt64.self)
+              let high = random.loadUnaligned(fromByteOffset: randomIndex + 8, as: UInt64.self)
+              randomIndex += 16
+              out.storeBytes(
+                of: PrimeField.element(fromRandom: low, high),
+                toByteOffset: (chunk * threshold + degree) * 8, as: UInt64.self)
+            }
+          }
+        }
+      }
+    }
+
+    return shareIDs.map { id in
+      var values = SecureBytes(zeroedCount: chunks * 8)
+      values.withUnsafeMutableBytes { out in
+        coefficients.withUnsafeBytes { coefficientBytes in
+          let x = UInt64(id)
+          for chunk in 0..<chunks {
+            // Horner's rule from the highest degree down.
+            let base = chunk * threshold
+            var value = coefficientBytes.load(
+              fromByteOffset: (base + threshold - 1) * 8, as: UInt64.self)
+            for degree in stride(from: threshold - 2, through: 0, by: -1) {
+              let coefficient = coefficientBytes.load(
+                fromByteOffset: (base + degree) * 8, as: UInt64.self)
+              value = PrimeField.add(PrimeField.multiply(value, x), coefficient)
+            }
+            out.storeBytes(of: value.littleEndian, toByteOffset: chunk * 8, as: UInt64.self)
+          }
+        }
+      }
+      return SecretShare(id: id, secretByteCount: secret.count, values: values)
+    }
+  }
+
+  /// Rebuilds the secret from at least `threshold` shares.
+  ///
+  /// The first `threshold` shares are used. Interpolation of shares that do not belong together
+  /// is detected with high probability (a rebuilt chunk that does not fit in 7 bytes) and reported
+  /// as malformed.
+  ///
+  /// - Throws: ``SecureAggregationError/tooFewShares(needed:received:)`` with fewer than
+  ///   `threshold` shares; ``SecureAggregationError/duplicateShareID(_:)``,
+  ///   ``SecureAggregationError/invalidThreshold(threshold:shareCount:)``, and
+  ///   ``SecureAggregationError/malformedShare(reason:)`` for shares of different secrets.
+  public static func reconstruct(from shares: [SecretShare], threshold: Int)
+    throws(SecureAggregationError) -> SecureBytes
+  {
+    guard threshold >= 1, threshold <= maximumShareCount else {
+      throw .invalidThreshold(threshold: threshold, shareCount: shares.count)
+    }
+    guard shares.count >= threshold else {
+      throw .tooFewShares(needed: threshold, received: shares.count)
+    }
+    try validate(ids: shares.map(\.id))
+    let used = Array(shares.prefix(threshold))
+    let secretByteCount = used[0].secretByteCount
+    guard used.allSatisfy({ $0.secretByteCount == secretByteCount && $0.elementCount == used[0].elementCount })
+    else {
+      throw .malformedShare(reason: "the shares belong to secrets of different lengths")
+    }
+    let chunks = used[0].elementCount
+    let constants = interpolate(used, at: 0)
+
+    var secret = SecureBytes(zeroedCount: secretByteCount)
+    var overflow: UInt64 = 0
+    secret.withUnsafeMutableBytes { out in
+      constants.withUnsafeBytes { values in
+        for chunk in 0..<chunks {
+          let value = values.load(fromByteOffset: chunk * 8, as: UInt64.self)
+          let start = chunk * chunkByteCount
+          let width = Swift.min(chunkByteCount, secretByteCount - start)
+          overflow |= value >> UInt64(8 * width)
+          for byte in 0..<width {
+            out[start + byte] = UInt8(truncatingIfNeeded: value >> UInt64(8 * byte))
+          }
+        }
+      }
+    }
+    guard overflow == 0 else {
+      throw .malformedShare(reason: "the shares are inconsistent: they do not lie on one polynomial")
+    }
+    return secret
+  }
+
+  /// The values at `point` of the polynomials through `shares`, one element per chunk (native
+  /// byte order), in wiping storage. `shares` must have distinct nonzero ids and equal lengths.
+  static func interpolate(_ shares: [SecretShare], at point: UInt64) -> SecureBytes {
+    let coefficients = lagrangeCoefficients(ids: shares.map { UInt64($0.id) }, at: point)
+    let chunks = shares.first?.elementCount ?? 0
+    var result = SecureBytes(zeroedCount: chunks * 8)
+    result.withUnsafeMutableBytes { out in
+      for chunk in 0..<chunks {
+        var value: UInt64 = 0
+        for (share, coefficient) in zip(shares, coefficients) {
+          value = PrimeField.add(value, PrimeField.multiply(share.element(chunk), coefficient))
+        }
+        out.storeBytes(of: value, toByteOffset: chunk * 8, as: UInt64.self)
+      }
+    }
+    return result
+  }
+
+  /// λ_i(X) = Π_{j≠i} (X − x_j) / (x_i − x_j) for distinct public ids: variable-time in the ids
+  /// only, which are public. Uses one field inversion for all denominators (batch inversion).
+  static func lagrangeCoefficients(ids: [UInt64], at point: UInt64) -> [UInt64] {
+    let count = ids.count
+    var numerators = [UInt64](repeating: 1, count: count)
+    var denominators = [UInt64](repeating: 1, count: count)
+    for i in 0..<count {
+      for j in 0..<count where j != i {
+        numerators[i] = PrimeField.multiply(numerators[i], PrimeField.subtract(point, ids[j]))
+        denominators[i] = PrimeField.multiply(denominators[i], PrimeField.subtract(ids[i], ids[j]))
+      }
+    }
+    // Batch inversion: prefix products, one inverse, then unwind.
+    var prefix = [UInt64](repeating: 1, count: count + 1)
+    for i in 0..<count { prefix[i + 1] = PrimeField.multiply(prefix[i], denominators[i]) }
+    var inverse = PrimeField.inverse(prefix[count])
+    var result = [UInt64](repeating: 0, count: count)
+    for i in stride(from: count - 1, through: 0, by: -1) {
+      let denominatorInverse = PrimeField.multiply(inverse, prefix[i])
+      inverse = PrimeField.multiply(inverse, denominators[i])
+      result[i] = PrimeField.multiply(numerators[i], denominatorInverse)
+    }
+    return result
+  }
+
+  private static func validate(ids: [UInt16]) throws(SecureAggregationError) {
+    guard ids.count <= maximumShareCount else {
+      throw .tooManyShares(requested: ids.count, maximum: maximumShareCount)
+    }
+    var seen = Set<UInt16>(minimumCapacity: ids.count)
+    for id in ids {
+      guard id != 0 else { throw .zeroShareID }
+      guard seen.insert(id).inserted else { throw .duplicateShareID(id) }
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/// The errors of the secure-aggregation module.
+///
+/// Every case says what failed and what would fit, and none carries secret material: no key, seed,
+/// share value or masked input ever appears in an error.
+public enum SecureAggregationError: Error, Equatable, Sendable {
+  /// A Shamir threshold outside `1...shareCount`.
+  case invalidThreshold(threshold: Int, shareCount: Int)
+  /// More shares requested than share ids exist (ids are nonzero 16-bit values).
+  case tooManyShares(requested: Int, maximum: Int)
+  /// A share id of zero: zero is where the secret sits, so it can never be a share's point.
+  case zeroShareID
+  /// The same share id appears twice.
+  case duplicateShareID(UInt16)
+  /// Fewer shares than the threshold were given for reconstruction.
+  case tooFewShares(needed: Int, received: Int)
+  /// A share that cannot be parsed or does not belong with the others.
+  case malformedShare(reason: String)
+  /// A secret of a length that cannot be shared.
+  case invalidSecretLength(byteCount: Int, maximum: Int)
+}
+
+extension SecureAggregationError: CustomStringConvertible {
+  /// A sentence that says what failed and what would fit.
+  public var description: String {
+    switch self {
+    case .invalidThreshold(let threshold, let shareCount):
+      return "threshold \(threshold) must be between 1 and the share count \(shareCount)"
+    case .tooManyShares(let requested, let maximum):
+      return "\(requested) shares requested; at most \(maximum) are possible"
+    case .zeroShareID:
+      return "share id 0 is reserved for the secret; use ids 1...65535"
+    case .duplicateShareID(let id):
+      return "share id \(id) appears more than once"
+    case .tooFewShares(let needed, let received):
+      return "reconstruction needs \(needed) shares, received \(received)"
+    case .malformedShare(let reason):
+      return "malformed share: \(reason)"
+    case .invalidSecretLength(let byteCount, let maximum):
+      return "a secret of \(byteCount) bytes cannot be shared; use 1...\(maximum) bytes"
+    }
+  }
+}
