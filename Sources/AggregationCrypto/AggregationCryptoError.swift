@@ -47,8 +47,8 @@ extension AggregationCryptoError: CustomStringConvertible {
       return "invalid modulus: \(description); it must satisfy 2 ≤ R ≤ 2^64"
     case .keystreamExhausted(let elementOffset, let elementCount, let maximumElements):
       return
-        "elements \(elementOffset)..<\(elementOffset + elementCount) exceed the \(maximumElements) "
-        + "elements one mask key can produce"
+        "\(elementCount) elements starting at element \(elementOffset) exceed the "
+        + "\(maximumElements) elements one key's keystream can produce"
     case .elementTypeTooNarrow(let modulusBits, let elementBits):
       return
         "a \(elementBits)-bit buffer cannot hold elements of a \(modulusBits)-bit modulus; "
