@@ -69,17 +69,15 @@ public enum ShamirSecretSharing {
     var coefficients = SecureBytes(zeroedCount: chunks * threshold * 8)
     var randomness = SecureBytes(zeroedCount: chunks * Swift.max(threshold - 1, 0) * 16)
     randomness.withUnsafeMutableBytes { source.fill($0) }
+    let constants = encodeChunks(secret)
     coefficients.withUnsafeMutableBytes { out in
-      secret.withUnsafeBytes { secretBytes in
+      constants.withUnsafeBytes { constantBytes in
         randomness.withUnsafeBytes { random in
           var randomIndex = 0
           for chunk in 0..<chunks {
-            var constant: UInt64 = 0
-            let start = chunk * chunkByteCount
-            for byte in start..<Swift.min(start + chunkByteCount, secretBytes.count) {
-              constant |= UInt64(secretBytes[byte]) << UInt64(8 * (byte - start))
-            }
-            out.storeBytes(of: constant, toByteOffset: (chunk * threshold) * 8, as: UInt64.self)
+            out.storeBytes(
+              of: UInt64(littleEndian: constantBytes.load(fromByteOffset: chunk * 8, as: UInt64.self)),
+              toByteOffset: (chunk * threshold) * 8, as: UInt64.self)
             for degree in 1..<threshold {
               let low = random.loadUnaligned(fromByteOffset: randomIndex, as: UInt64.self)
               let high = random.loadUnaligned(fromByteOffset: randomIndex + 8, as: UInt64.self)
@@ -150,7 +148,7 @@ public enum ShamirSecretSharing {
     secret.withUnsafeMutableBytes { out in
       constants.withUnsafeBytes { values in
         for chunk in 0..<chunks {
-          let value = values.load(fromByteOffset: chunk * 8, as: UInt64.self)
+          let value = UInt64(littleEndian: values.load(fromByteOffset: chunk * 8, as: UInt64.self))
           let start = chunk * chunkByteCount
           let width = Swift.min(chunkByteCount, secretByteCount - start)
           overflow |= value >> UInt64(8 * width)
@@ -166,8 +164,28 @@ public enum ShamirSecretSharing {
     return secret
   }
 
-  /// The values at `point` of the polynomials through `shares`, one element per chunk (native
-  /// byte order), in wiping storage. `shares` must have distinct nonzero ids and equal lengths.
+  /// The secret as field elements: 7-byte little-endian chunks, each below 2^56 < p (little
+  /// endian, in wiping storage).
+  static func encodeChunks(_ secret: SecureBytes) -> SecureBytes {
+    let chunks = chunkCount(forSecretByteCount: secret.count)
+    var result = SecureBytes(zeroedCount: chunks * 8)
+    result.withUnsafeMutableBytes { out in
+      secret.withUnsafeBytes { secretBytes in
+        for chunk in 0..<chunks {
+          var value: UInt64 = 0
+          let start = chunk * chunkByteCount
+          for byte in start..<Swift.min(start + chunkByteCount, secretBytes.count) {
+            value |= UInt64(secretBytes[byte]) << UInt64(8 * (byte - start))
+          }
+          out.storeBytes(of: value.littleEndian, toByteOffset: chunk * 8, as: UInt64.self)
+        }
+      }
+    }
+    return result
+  }
+
+  /// The values at `point` of the polynomials through `shares`, one element per chunk (little
+  /// endian), in wiping storage. `shares` must have distinct nonzero ids and equal lengths.
   static func interpolate(_ shares: [SecretShare], at point: UInt64) -> SecureBytes {
     let coefficients = lagrangeCoefficients(ids: shares.map { UInt64($0.id) }, at: point)
     let chunks = shares.first?.elementCount ?? 0
@@ -178,7 +196,7 @@ public enum ShamirSecretSharing {
         for (share, coefficient) in zip(shares, coefficients) {
           value = PrimeField.add(value, PrimeField.multiply(share.element(chunk), coefficient))
         }
-        out.storeBytes(of: value, toByteOffset: chunk * 8, as: UInt64.self)
+        out.storeBytes(of: value.littleEndian, toByteOffset: chunk * 8, as: UInt64.self)
       }
     }
     return result
