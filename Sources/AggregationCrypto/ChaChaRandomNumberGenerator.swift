@@ -78,7 +78,9 @@ public final class ChaChaRandomNumberGenerator: RandomNumberGenerator {
   /// The next 64 uniformly random bits.
   public func next() -> UInt64 {
     if position + 8 > Self.bufferByteCount { refill() }
-    let value = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: position, as: UInt64.self) }
+    let value = buffer.withUnsafeBytes {
+      $0.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+    }
     position += 8
     return UInt64(littleEndian: value)
   }

@@ -94,7 +94,8 @@ public enum HKDF {
     inputKeyMaterial: SecureBytes, salt: [UInt8], info: [UInt8], outputByteCount: Int
   ) throws(AggregationCryptoError) -> SecureBytes {
     let pseudoRandomKey = extract(inputKeyMaterial: inputKeyMaterial, salt: salt)
-    return try expand(pseudoRandomKey: pseudoRandomKey, info: info, outputByteCount: outputByteCount)
+    return try expand(
+      pseudoRandomKey: pseudoRandomKey, info: info, outputByteCount: outputByteCount)
   }
 }
 

@@ -27,7 +27,8 @@ public struct RandomSource {
   ///
   /// - Warning: Insecure when the generator was seeded deterministically; see
   ///   ``insecureDeterministic(seed:)``.
-  public static func insecureDeterministic(_ generator: ChaChaRandomNumberGenerator) -> RandomSource {
+  public static func insecureDeterministic(_ generator: ChaChaRandomNumberGenerator) -> RandomSource
+  {
     RandomSource(kind: .deterministic(generator))
   }
 

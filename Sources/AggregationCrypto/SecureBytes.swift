@@ -130,7 +130,8 @@ extension SecureBytes: CustomStringConvertible, CustomDebugStringConvertible {
 extension SecureBytes {
   /// Calls `body` with a never-null pointer to the bytes (the storage always has at least one
   /// allocated byte), for C functions whose pointer parameters are non-null.
-  func withUInt8Pointer<Result>(_ body: (UnsafePointer<UInt8>) throws -> Result) rethrows -> Result {
+  func withUInt8Pointer<Result>(_ body: (UnsafePointer<UInt8>) throws -> Result) rethrows -> Result
+  {
     try body(UnsafePointer(storage.pointer.assumingMemoryBound(to: UInt8.self)))
   }
 

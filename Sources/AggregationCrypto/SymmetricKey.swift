@@ -11,7 +11,8 @@ public final class SymmetricKey: Sendable {
   }
 
   /// A fresh random key of `byteCount` bytes (32 by default).
-  public convenience init(randomByteCount byteCount: Int = 32, from source: RandomSource = .system) {
+  public convenience init(randomByteCount byteCount: Int = 32, from source: RandomSource = .system)
+  {
     self.init(bytes: SecureBytes(randomCount: byteCount, from: source))
   }
 
@@ -25,7 +26,8 @@ public final class SymmetricKey: Sendable {
     try bytes.withUnsafeBytes(body)
   }
 
-  func withUInt8Pointer<Result>(_ body: (UnsafePointer<UInt8>) throws -> Result) rethrows -> Result {
+  func withUInt8Pointer<Result>(_ body: (UnsafePointer<UInt8>) throws -> Result) rethrows -> Result
+  {
     try bytes.withUInt8Pointer(body)
   }
 

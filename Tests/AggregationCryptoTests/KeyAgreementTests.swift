@@ -110,7 +110,8 @@ import Testing
   }
 
   @Test func descriptionsNeverShowSecrets() throws {
-    let key = try KeyAgreement.PrivateKey(rawRepresentation: SecureBytes([UInt8](repeating: 0xab, count: 32)))
+    let key = try KeyAgreement.PrivateKey(
+      rawRepresentation: SecureBytes([UInt8](repeating: 0xab, count: 32)))
     #expect(!"\(key)".contains("ab"))
     #expect(!String(reflecting: key.rawRepresentation).lowercased().contains("abab"))
   }

@@ -92,7 +92,8 @@ import Testing
     #expect(throws: AggregationCryptoError.self) {
       try HKDF.expand(pseudoRandomKey: key, info: [], outputByteCount: 0)
     }
-    #expect((try? HKDF.expand(pseudoRandomKey: key, info: [], outputByteCount: 8160))?.count == 8160)
+    #expect(
+      (try? HKDF.expand(pseudoRandomKey: key, info: [], outputByteCount: 8160))?.count == 8160)
   }
 
   @Test func contextEncodingIsInjective() throws {

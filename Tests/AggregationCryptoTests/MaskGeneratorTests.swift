@@ -4,7 +4,8 @@ import Testing
 @Suite struct MaskGeneratorTests {
   /// A fixed key, so every statistical test below is deterministic.
   private static func fixedKey(_ tag: UInt8 = 1) -> SymmetricKey {
-    SymmetricKey(bytes: SecureBytes((0..<32).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(tag)) }))
+    SymmetricKey(
+      bytes: SecureBytes((0..<32).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(tag)) }))
   }
 
   private static let moduli: [Modulus] = {
@@ -34,7 +35,8 @@ import Testing
     let width = generator.keystreamBytesPerElement
     for boundary in [64 / width, 4096 / width, 4032 / width, 3840 / width] {
       for start in [boundary - 1, boundary, boundary + 1] where start >= 0 && start + 700 <= 6000 {
-        #expect(try generator.elements(start..<(start + 700)) == Array(whole[start..<(start + 700)]))
+        #expect(
+          try generator.elements(start..<(start + 700)) == Array(whole[start..<(start + 700)]))
       }
     }
   }
@@ -48,7 +50,9 @@ import Testing
       try ChaCha20.xorKeystream(
         into: bytes, key: key, nonce: [UInt8](repeating: 0, count: 12), initialCounter: 0)
     }
-    let expected = (0..<300).map { index in Self.littleEndian(keystream[(4 * index)..<(4 * index + 4)]) }
+    let expected = (0..<300).map { index in
+      Self.littleEndian(keystream[(4 * index)..<(4 * index + 4)])
+    }
     #expect(try generator.elements(0..<300) == expected)
     // 12 bits: two bytes per element, masked.
     let narrow = try MaskGenerator(key: key, modulus: Modulus(bitWidth: 12))
@@ -119,7 +123,8 @@ import Testing
     }
     if let r = try? Modulus(1000) {
       // A small non-power of two: one bin per residue.
-      cases.append(UniformityCase(modulus: r, bins: 1000, samples: 1_000_000, criticalValue: 1142.85))
+      cases.append(
+        UniformityCase(modulus: r, bins: 1000, samples: 1_000_000, criticalValue: 1142.85))
     }
     if let r = try? Modulus((1 << 63) + (1 << 61) + 1) {
       // A large odd modulus: 256 bins of (nearly) equal width ⌊v·256/R⌋.
@@ -145,7 +150,9 @@ import Testing
       counts[bin] += 1
     }
     let expected = Double(testCase.samples) / Double(testCase.bins)
-    let statistic = counts.reduce(0.0) { $0 + (Double($1) - expected) * (Double($1) - expected) / expected }
+    let statistic = counts.reduce(0.0) {
+      $0 + (Double($1) - expected) * (Double($1) - expected) / expected
+    }
     #expect(statistic < testCase.criticalValue, "chi-square \(statistic), df \(testCase.bins - 1)")
   }
 
@@ -153,12 +160,15 @@ import Testing
   func addAndSubtractAreModular(modulus: Modulus) throws {
     let generator = try MaskGenerator(key: Self.fixedKey(5), modulus: modulus)
     var random = ChaChaRandomNumberGenerator(insecureDeterministicSeed: 5)
-    let original = (0..<3000).map { _ in UInt64.random(in: 0...modulus.maximumElement, using: &random) }
+    let original = (0..<3000).map { _ in
+      UInt64.random(in: 0...modulus.maximumElement, using: &random)
+    }
     let mask = try generator.elements(100..<3100)
     var buffer = original
     try generator.apply(.add, to: &buffer, startingAtElement: 100)
     #expect(buffer == zip(original, mask).map { modulus.add($0, $1) })
-    #expect(zip(original, mask).allSatisfy { Self.referenceAdd($0, $1, modulus) == modulus.add($0, $1) })
+    #expect(
+      zip(original, mask).allSatisfy { Self.referenceAdd($0, $1, modulus) == modulus.add($0, $1) })
     try generator.apply(.subtract, to: &buffer, startingAtElement: 100)
     #expect(buffer == original)
   }
@@ -175,7 +185,9 @@ import Testing
     var wide = (0..<5000).map { UInt64($0) * 2_654_435_761 & 0xffff_ffff }
     var narrow = wide.map { UInt32($0) }
     try generator.apply(.add, to: &wide, startingAtElement: 17)
-    try narrow.withUnsafeMutableBufferPointer { try generator.apply(.add, to: $0, startingAtElement: 17) }
+    try narrow.withUnsafeMutableBufferPointer {
+      try generator.apply(.add, to: $0, startingAtElement: 17)
+    }
     #expect(narrow.map { UInt64($0) } == wide)
   }
 
@@ -200,7 +212,9 @@ import Testing
     let generator = try MaskGenerator(key: Self.fixedKey(), modulus: wideModulus)
     var narrow = [UInt32](repeating: 0, count: 4)
     narrow.withUnsafeMutableBufferPointer { buffer in
-      _ = #expect(throws: AggregationCryptoError.elementTypeTooNarrow(modulusBits: 40, elementBits: 32)) {
+      _ = #expect(
+        throws: AggregationCryptoError.elementTypeTooNarrow(modulusBits: 40, elementBits: 32)
+      ) {
         try generator.apply(.add, to: buffer)
       }
     }

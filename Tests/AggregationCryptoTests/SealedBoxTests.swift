@@ -61,7 +61,8 @@ import Testing
       try truncated.open(using: key, associatedData: associatedData)
     }
     #expect(
-      throws: AggregationCryptoError.invalidByteCount(parameter: "sealed box", expected: 40, actual: 39)
+      throws: AggregationCryptoError.invalidByteCount(
+        parameter: "sealed box", expected: 40, actual: 39)
     ) { try SealedBox(combined: [UInt8](repeating: 0, count: 39)) }
     #expect(throws: AggregationCryptoError.self) {
       try SealedBox.seal(plaintext, using: SymmetricKey(randomByteCount: 16), associatedData: [])

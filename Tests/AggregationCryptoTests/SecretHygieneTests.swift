@@ -55,9 +55,12 @@ import Testing
     #expect(a == (0..<300).map { _ in second.next() })
     #expect(a != (0..<300).map { _ in other.next() })
     // Children are reproducible and distinct per label.
-    let childA = ChaChaRandomNumberGenerator(insecureDeterministicSeed: 1).insecureDeterministicChild(label: "client 1")
-    let childB = ChaChaRandomNumberGenerator(insecureDeterministicSeed: 1).insecureDeterministicChild(label: "client 1")
-    let childC = ChaChaRandomNumberGenerator(insecureDeterministicSeed: 1).insecureDeterministicChild(label: "client 2")
+    let childA = ChaChaRandomNumberGenerator(insecureDeterministicSeed: 1)
+      .insecureDeterministicChild(label: "client 1")
+    let childB = ChaChaRandomNumberGenerator(insecureDeterministicSeed: 1)
+      .insecureDeterministicChild(label: "client 1")
+    let childC = ChaChaRandomNumberGenerator(insecureDeterministicSeed: 1)
+      .insecureDeterministicChild(label: "client 2")
     let valueA = childA.next()
     #expect(valueA == childB.next())
     #expect(valueA != childC.next())
@@ -87,7 +90,9 @@ import Testing
     var counts = [Int](repeating: 0, count: 256)
     for byte in bytes { counts[Int(byte)] += 1 }
     let expected = Double(bytes.count) / 256
-    let statistic = counts.reduce(0.0) { $0 + (Double($1) - expected) * (Double($1) - expected) / expected }
+    let statistic = counts.reduce(0.0) {
+      $0 + (Double($1) - expected) * (Double($1) - expected) / expected
+    }
     #expect(statistic < 330.52)
   }
 }

@@ -27,7 +27,9 @@ public struct SecretShare: Sendable, Equatable {
 
   /// The field element for chunk `index`.
   func element(_ index: Int) -> UInt64 {
-    values.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)) }
+    values.withUnsafeBytes {
+      UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
+    }
   }
 
   /// The share as bytes for transport: id (2 bytes) ‖ secret length (4 bytes) ‖ elements
@@ -61,9 +63,11 @@ public struct SecretShare: Sendable, Equatable {
     guard id != 0 else { throw .zeroShareID }
     guard (1...ShamirSecretSharing.maximumSecretByteCount).contains(length) else {
       throw .malformedShare(
-        reason: "secret length \(length) is outside 1...\(ShamirSecretSharing.maximumSecretByteCount)")
+        reason:
+          "secret length \(length) is outside 1...\(ShamirSecretSharing.maximumSecretByteCount)")
     }
-    let expected = Self.headerByteCount + 8 * ShamirSecretSharing.chunkCount(forSecretByteCount: length)
+    let expected =
+      Self.headerByteCount + 8 * ShamirSecretSharing.chunkCount(forSecretByteCount: length)
     guard bytes.count == expected else {
       throw .malformedShare(
         reason: "a share of a \(length)-byte secret has \(expected) bytes, got \(bytes.count)")
@@ -73,7 +77,8 @@ public struct SecretShare: Sendable, Equatable {
     let outOfRange = values.withUnsafeBytes { raw in
       var flags: UInt64 = 0
       for index in 0..<(raw.count / 8) {
-        let element = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
+        let element = UInt64(
+          littleEndian: raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
         // Nonzero exactly when element ≥ 2^61 − 1 = p.
         flags |= (element >> 61) | ((element &+ 1) >> 61)
       }

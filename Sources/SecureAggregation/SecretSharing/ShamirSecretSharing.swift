@@ -32,12 +32,15 @@ public enum ShamirSecretSharing {
   ///   - shareCount: How many shares to make (at most 65,535).
   ///   - source: Randomness for the polynomials; the system's secure generator by default.
   public static func split(
-    _ secret: SecureBytes, threshold: Int, shareCount: Int, randomSource source: RandomSource = .system
+    _ secret: SecureBytes, threshold: Int, shareCount: Int,
+    randomSource source: RandomSource = .system
   ) throws(SecureAggregationError) -> [SecretShare] {
     guard shareCount <= maximumShareCount else {
       throw .tooManyShares(requested: shareCount, maximum: maximumShareCount)
     }
-    guard shareCount >= 1 else { throw .invalidThreshold(threshold: threshold, shareCount: shareCount) }
+    guard shareCount >= 1 else {
+      throw .invalidThreshold(threshold: threshold, shareCount: shareCount)
+    }
     let ids = (1...shareCount).map { UInt16(truncatingIfNeeded: $0) }
     return try split(secret, threshold: threshold, shareIDs: ids, randomSource: source)
   }
@@ -76,7 +79,8 @@ public enum ShamirSecretSharing {
           var randomIndex = 0
           for chunk in 0..<chunks {
             out.storeBytes(
-              of: UInt64(littleEndian: constantBytes.load(fromByteOffset: chunk * 8, as: UInt64.self)),
+              of: UInt64(
+                littleEndian: constantBytes.load(fromByteOffset: chunk * 8, as: UInt64.self)),
               toByteOffset: (chunk * threshold) * 8, as: UInt64.self)
             for degree in 1..<threshold {
               let low = random.loadUnaligned(fromByteOffset: randomIndex, as: UInt64.self)
@@ -136,7 +140,10 @@ public enum ShamirSecretSharing {
     try validate(ids: shares.map(\.id))
     let used = Array(shares.prefix(threshold))
     let secretByteCount = used[0].secretByteCount
-    guard used.allSatisfy({ $0.secretByteCount == secretByteCount && $0.elementCount == used[0].elementCount })
+    guard
+      used.allSatisfy({
+        $0.secretByteCount == secretByteCount && $0.elementCount == used[0].elementCount
+      })
     else {
       throw .malformedShare(reason: "the shares belong to secrets of different lengths")
     }
@@ -159,7 +166,8 @@ public enum ShamirSecretSharing {
       }
     }
     guard overflow == 0 else {
-      throw .malformedShare(reason: "the shares are inconsistent: they do not lie on one polynomial")
+      throw .malformedShare(
+        reason: "the shares are inconsistent: they do not lie on one polynomial")
     }
     return secret
   }

@@ -9,7 +9,8 @@ import Testing
 
   private func randomElements(_ count: Int, seed: UInt64) -> [UInt64] {
     var random = ChaChaRandomNumberGenerator(insecureDeterministicSeed: seed)
-    return edges + (0..<count).map { _ in UInt64.random(in: 0..<PrimeField.modulus, using: &random) }
+    return edges
+      + (0..<count).map { _ in UInt64.random(in: 0..<PrimeField.modulus, using: &random) }
   }
 
   @Test func arithmeticMatchesA128BitReference() {

@@ -21,10 +21,13 @@ import Testing
     for subset in subsets(of: shares, size: threshold) {
       #expect(try ShamirSecretSharing.reconstruct(from: subset, threshold: threshold) == secret)
       #expect(
-        try ShamirSecretSharing.reconstruct(from: subset.reversed(), threshold: threshold) == secret)
+        try ShamirSecretSharing.reconstruct(from: subset.reversed(), threshold: threshold) == secret
+      )
     }
     for subset in subsets(of: shares, size: threshold - 1) {
-      #expect(throws: SecureAggregationError.tooFewShares(needed: threshold, received: threshold - 1)) {
+      #expect(
+        throws: SecureAggregationError.tooFewShares(needed: threshold, received: threshold - 1)
+      ) {
         try ShamirSecretSharing.reconstruct(from: subset, threshold: threshold)
       }
     }
@@ -47,7 +50,8 @@ import Testing
       let completion = SecretShare(
         id: freshID, secretByteCount: 32,
         values: ShamirSecretSharing.interpolate([anchor] + held, at: UInt64(freshID)))
-      let rebuilt = try ShamirSecretSharing.reconstruct(from: held + [completion], threshold: threshold)
+      let rebuilt = try ShamirSecretSharing.reconstruct(
+        from: held + [completion], threshold: threshold)
       #expect(rebuilt == candidate)
       #expect(rebuilt != secret)
     }
@@ -67,7 +71,9 @@ import Testing
         randomSource: .insecureDeterministic(random))
       let chosen = Array(shares.shuffled(using: &generator).prefix(threshold))
       #expect(try ShamirSecretSharing.reconstruct(from: chosen, threshold: threshold) == secret)
-      #expect(throws: SecureAggregationError.tooFewShares(needed: threshold, received: threshold - 1)) {
+      #expect(
+        throws: SecureAggregationError.tooFewShares(needed: threshold, received: threshold - 1)
+      ) {
         try ShamirSecretSharing.reconstruct(from: Array(chosen.dropLast()), threshold: threshold)
       }
     }
@@ -78,10 +84,13 @@ import Testing
     let ids: [UInt16] = [65535, 3, 40_000, 1, 777]
     let shares = try ShamirSecretSharing.split(secret, threshold: 3, shareIDs: ids)
     #expect(shares.map(\.id) == ids)
-    #expect(try ShamirSecretSharing.reconstruct(from: [shares[4], shares[0], shares[2]], threshold: 3) == secret)
+    #expect(
+      try ShamirSecretSharing.reconstruct(from: [shares[4], shares[0], shares[2]], threshold: 3)
+        == secret)
     let many = try ShamirSecretSharing.split(secret, threshold: 2, shareCount: 65535)
     #expect(many.count == 65535)
-    #expect(try ShamirSecretSharing.reconstruct(from: [many[65534], many[0]], threshold: 2) == secret)
+    #expect(
+      try ShamirSecretSharing.reconstruct(from: [many[65534], many[0]], threshold: 2) == secret)
   }
 
   @Test func invalidParametersAreTypedErrors() {
@@ -107,18 +116,24 @@ import Testing
   }
 
   @Test func duplicateAndMismatchedSharesAreRejected() throws {
-    let shares = try ShamirSecretSharing.split(SecureBytes(randomCount: 32), threshold: 3, shareCount: 5)
+    let shares = try ShamirSecretSharing.split(
+      SecureBytes(randomCount: 32), threshold: 3, shareCount: 5)
     #expect(throws: SecureAggregationError.duplicateShareID(1)) {
       try ShamirSecretSharing.reconstruct(from: [shares[0], shares[1], shares[0]], threshold: 3)
     }
-    let other = try ShamirSecretSharing.split(SecureBytes(randomCount: 16), threshold: 3, shareCount: 5)
-    #expect(throws: SecureAggregationError.malformedShare(reason: "the shares belong to secrets of different lengths")) {
+    let other = try ShamirSecretSharing.split(
+      SecureBytes(randomCount: 16), threshold: 3, shareCount: 5)
+    #expect(
+      throws: SecureAggregationError.malformedShare(
+        reason: "the shares belong to secrets of different lengths")
+    ) {
       try ShamirSecretSharing.reconstruct(from: [shares[0], shares[1], other[2]], threshold: 3)
     }
   }
 
   @Test func serializationRoundTripsAndRejectsMalformedBytes() throws {
-    let shares = try ShamirSecretSharing.split(SecureBytes(randomCount: 32), threshold: 2, shareCount: 3)
+    let shares = try ShamirSecretSharing.split(
+      SecureBytes(randomCount: 32), threshold: 2, shareCount: 3)
     let bytes = shares[1].serialized
     #expect(bytes.count == 6 + 5 * 8)
     #expect(try SecretShare(serialized: bytes) == shares[1])
@@ -129,19 +144,28 @@ import Testing
       change(&raw)
       return SecureBytes(raw)
     }
-    #expect(throws: SecureAggregationError.self) { try SecretShare(serialized: SecureBytes([1, 2])) }
-    #expect(throws: SecureAggregationError.self) { try SecretShare(serialized: tampered { $0.removeLast() }) }
+    #expect(throws: SecureAggregationError.self) {
+      try SecretShare(serialized: SecureBytes([1, 2]))
+    }
+    #expect(throws: SecureAggregationError.self) {
+      try SecretShare(serialized: tampered { $0.removeLast() })
+    }
     #expect(throws: SecureAggregationError.zeroShareID) {
-      try SecretShare(serialized: tampered { $0[0] = 0; $0[1] = 0 })
+      try SecretShare(
+        serialized: tampered {
+          $0[0] = 0
+          $0[1] = 0
+        })
     }
     #expect(throws: SecureAggregationError.self) {
       try SecretShare(serialized: tampered { $0[5] = 36 })  // claims a 36-byte (6-chunk) secret
     }
     // An element equal to p = 2^61 − 1, and one above 2^61, are not field elements.
     #expect(throws: SecureAggregationError.self) {
-      try SecretShare(serialized: tampered { raw in
-        for index in 0..<8 { raw[6 + index] = index < 7 ? 0xff : 0x1f }
-      })
+      try SecretShare(
+        serialized: tampered { raw in
+          for index in 0..<8 { raw[6 + index] = index < 7 ? 0xff : 0x1f }
+        })
     }
     #expect(throws: SecureAggregationError.self) {
       try SecretShare(serialized: tampered { $0[13] = 0xff })
@@ -151,7 +175,8 @@ import Testing
   @Test func inconsistentSharesAreDetected() throws {
     let source = RandomSource.insecureDeterministic(seed: 99)
     let secret = SecureBytes(randomCount: 32, from: source)
-    let shares = try ShamirSecretSharing.split(secret, threshold: 3, shareCount: 4, randomSource: source)
+    let shares = try ShamirSecretSharing.split(
+      secret, threshold: 3, shareCount: 4, randomSource: source)
     // Move the last element of share 3 by ±2^40. With ids 1, 2, 3 its Lagrange coefficient at 0
     // is 1, so the rebuilt last chunk (the secret's last 4 bytes) moves by ±2^40 mod p and no
     // longer fits in 32 bits. (Detection is a consistency check, not authentication: in the
@@ -159,7 +184,10 @@ import Testing
     var raw = shares[2].serialized.unprotectedArray
     raw[raw.count - 3] ^= 0x01
     let forged = try SecretShare(serialized: SecureBytes(raw))
-    #expect(throws: SecureAggregationError.malformedShare(reason: "the shares are inconsistent: they do not lie on one polynomial")) {
+    #expect(
+      throws: SecureAggregationError.malformedShare(
+        reason: "the shares are inconsistent: they do not lie on one polynomial")
+    ) {
       try ShamirSecretSharing.reconstruct(from: [shares[0], shares[1], forged], threshold: 3)
     }
   }
