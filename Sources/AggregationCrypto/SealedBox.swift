@@ -17,6 +17,25 @@ public struct SealedBox: Sendable, Hashable {
   /// The bytes a sealed box adds to its plaintext.
   public static let overheadByteCount = nonceByteCount + tagByteCount
 
+  /// The canonical associated data for a message relayed between two parties: the purpose,
+  /// sender, recipient, session and round, each length-prefixed so that no two different tuples
+  /// encode alike.
+  ///
+  /// Binding these makes a relaying server unable to redirect a box to another recipient, replay
+  /// it in another session or round, or pass it off as coming from someone else.
+  public static func associatedData(
+    purpose: String, sender: UInt64, recipient: UInt64, session: [UInt8], round: UInt64
+  ) -> [UInt8] {
+    var encoder = LengthPrefixedEncoder()
+    encoder.append(Array(KeyDerivationContext.libraryLabel.utf8))
+    encoder.append(Array(purpose.utf8))
+    encoder.append(sender)
+    encoder.append(recipient)
+    encoder.append(session)
+    encoder.append(round)
+    return encoder.bytes
+  }
+
   /// The box as sent: nonce ‖ ciphertext ‖ tag.
   public let combined: [UInt8]
 

@@ -69,6 +69,34 @@ import Testing
     }
   }
 
+  // A box sealed for (sender, recipient, session, round) opens for exactly that tuple.
+  @Test func associatedDataBindsEveryField() throws {
+    let session = [UInt8](repeating: 7, count: 32)
+    let bound = SealedBox.associatedData(
+      purpose: "key-share", sender: 1, recipient: 2, session: session, round: 1)
+    let box = try SealedBox.seal(plaintext, using: key, associatedData: bound)
+    #expect(try box.open(using: key, associatedData: bound) == plaintext)
+    let others = [
+      SealedBox.associatedData(
+        purpose: "key-share", sender: 2, recipient: 1, session: session, round: 1),
+      SealedBox.associatedData(
+        purpose: "key-share", sender: 1, recipient: 3, session: session, round: 1),
+      SealedBox.associatedData(
+        purpose: "key-share", sender: 1, recipient: 2, session: session, round: 2),
+      SealedBox.associatedData(
+        purpose: "key-share", sender: 1, recipient: 2, session: [UInt8](repeating: 8, count: 32),
+        round: 1),
+      SealedBox.associatedData(
+        purpose: "other", sender: 1, recipient: 2, session: session, round: 1),
+    ]
+    #expect(Set(others + [bound]).count == others.count + 1)
+    for other in others {
+      #expect(throws: AggregationCryptoError.authenticationFailure) {
+        try box.open(using: key, associatedData: other)
+      }
+    }
+  }
+
   @Test func emptyPlaintextAndAssociatedDataWork() throws {
     let box = try SealedBox.seal(SecureBytes(zeroedCount: 0), using: key, associatedData: [])
     #expect(box.combined.count == SealedBox.overheadByteCount)
