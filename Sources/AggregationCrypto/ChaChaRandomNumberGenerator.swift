@@ -21,6 +21,7 @@ public final class ChaChaRandomNumberGenerator: RandomNumberGenerator {
   private var nextBlock: UInt64 = 0
 
   private init(key: SecureBytes) {
+    Sodium.initialize()
     self.key = key
     buffer = SecureBytes(zeroedCount: Self.bufferByteCount)
     position = Self.bufferByteCount

@@ -232,19 +232,19 @@ public struct MaskGenerator: Sendable {
   ) {
     let modulus = modulus
     if modulus.isPowerOfTwo {
-      let mask = modulus.maximumElement
+      // Element is at least b bits wide, so wrapping in its own width and masking to b bits is
+      // reduction mod 2^b; staying in the element's width lets the loop use full SIMD lanes.
+      let mask = Element(truncatingIfNeeded: modulus.maximumElement)
       switch operation {
       case .overwrite:
         for index in 0..<count { output[index] = Element(truncatingIfNeeded: element(index)) }
       case .add:
         for index in 0..<count {
-          let sum = (UInt64(truncatingIfNeeded: output[index]) &+ element(index)) & mask
-          output[index] = Element(truncatingIfNeeded: sum)
+          output[index] = (output[index] &+ Element(truncatingIfNeeded: element(index))) & mask
         }
       case .subtract:
         for index in 0..<count {
-          let difference = (UInt64(truncatingIfNeeded: output[index]) &- element(index)) & mask
-          output[index] = Element(truncatingIfNeeded: difference)
+          output[index] = (output[index] &- Element(truncatingIfNeeded: element(index))) & mask
         }
       }
       return
