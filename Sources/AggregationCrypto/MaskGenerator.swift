@@ -93,6 +93,28 @@ public struct MaskGenerator: Sendable {
     try combine(operation, into: buffer, elementOffset: elementOffset)
   }
 
+  /// Combines mask elements into a buffer of 16-bit elements (for moduli of at most 16 bits).
+  ///
+  /// - Throws: ``AggregationCryptoError/elementTypeTooNarrow(modulusBits:elementBits:)`` when
+  ///   the modulus needs more than 16 bits, and the errors of the `UInt64` variant.
+  public func apply(
+    _ operation: Operation, to buffer: UnsafeMutableBufferPointer<UInt16>,
+    startingAtElement elementOffset: Int = 0
+  ) throws(AggregationCryptoError) {
+    try combine(operation, into: buffer, elementOffset: elementOffset)
+  }
+
+  /// Combines mask elements into a buffer of 8-bit elements (for moduli of at most 8 bits).
+  ///
+  /// - Throws: ``AggregationCryptoError/elementTypeTooNarrow(modulusBits:elementBits:)`` when
+  ///   the modulus needs more than 8 bits, and the errors of the `UInt64` variant.
+  public func apply(
+    _ operation: Operation, to buffer: UnsafeMutableBufferPointer<UInt8>,
+    startingAtElement elementOffset: Int = 0
+  ) throws(AggregationCryptoError) {
+    try combine(operation, into: buffer, elementOffset: elementOffset)
+  }
+
   /// Combines mask elements `elementOffset ..< elementOffset + array.count` into `array`.
   public func apply(
     _ operation: Operation, to array: inout [UInt64], startingAtElement elementOffset: Int = 0

@@ -17,6 +17,9 @@ public enum SecureAggregationError: Error, Equatable, Sendable {
   case malformedShare(reason: String)
   /// A secret of a length that cannot be shared.
   case invalidSecretLength(byteCount: Int, maximum: Int)
+  /// A configuration or call parameter outside its valid range: which one, its value, and what
+  /// would fit.
+  case invalidParameter(name: String, value: String, expected: String)
 }
 
 extension SecureAggregationError: CustomStringConvertible {
@@ -37,6 +40,8 @@ extension SecureAggregationError: CustomStringConvertible {
       return "malformed share: \(reason)"
     case .invalidSecretLength(let byteCount, let maximum):
       return "a secret of \(byteCount) bytes cannot be shared; use 1...\(maximum) bytes"
+    case .invalidParameter(let name, let value, let expected):
+      return "invalid \(name) = \(value); expected \(expected)"
     }
   }
 }

@@ -191,6 +191,26 @@ import Testing
     #expect(narrow.map { UInt64($0) } == wide)
   }
 
+  @Test(arguments: [3, 8, 12, 16])
+  func everyElementWidthMatchesUInt64(bits: Int) throws {
+    let modulus = try Modulus(bitWidth: bits)
+    let generator = try MaskGenerator(key: Self.fixedKey(7), modulus: modulus)
+    var wide = (0..<3000).map { UInt64($0 * 7919) & modulus.maximumElement }
+    var bytes = wide.map { UInt8(truncatingIfNeeded: $0) }
+    var halves = wide.map { UInt16(truncatingIfNeeded: $0) }
+    try generator.apply(.subtract, to: &wide, startingAtElement: 5)
+    if bits <= 8 {
+      try bytes.withUnsafeMutableBufferPointer {
+        try generator.apply(.subtract, to: $0, startingAtElement: 5)
+      }
+      #expect(bytes.map { UInt64($0) } == wide)
+    }
+    try halves.withUnsafeMutableBufferPointer {
+      try generator.apply(.subtract, to: $0, startingAtElement: 5)
+    }
+    #expect(halves.map { UInt64($0) } == wide)
+  }
+
   @Test func keysAndContextsGiveIndependentMasks() throws {
     let modulus = try Modulus(bitWidth: 32)
     let seed = SecureBytes(randomCount: 32)
