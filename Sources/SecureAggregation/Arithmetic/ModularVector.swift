@@ -9,6 +9,9 @@
 /// adds or subtracts R under a mask. ``applyMask(_:_:startingAtElement:)`` adds, subtracts or
 /// writes the elements of a ``MaskGenerator`` straight into the storage.
 ///
+/// ``packedBytes()`` and ``init(packedBytes:count:modulus:)`` are the wire format: b bits per
+/// element, with no per-element padding.
+///
 /// ```swift
 /// let modulus = try Modulus(bitWidth: 20)
 /// var sum = ModularVector(zeroCount: 3, modulus: modulus)

@@ -22,6 +22,23 @@ import Testing
     (0..<count).map { _ in UInt64.random(in: 0...modulus.maximumElement, using: &random) }
   }
 
+  /// An independent, bit-by-bit reference of the wire format.
+  private static func referencePack(_ elements: [UInt64], bitWidth: Int) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: (elements.count * bitWidth + 7) / 8)
+    for (index, element) in elements.enumerated() {
+      for bit in 0..<bitWidth where (element >> UInt64(bit)) & 1 == 1 {
+        let position = index * bitWidth + bit
+        bytes[position / 8] |= 1 << UInt8(position % 8)
+      }
+    }
+    return bytes
+  }
+
+  /// Lengths 0...24 (every residue of count·b mod 8), a few random ones up to 300, and 300.
+  private static func lengths(_ random: inout ChaChaRandomNumberGenerator) -> [Int] {
+    Array(0...24) + (0..<6).map { _ in Int.random(in: 25..<300, using: &random) } + [300]
+  }
+
   // MARK: - Storage and construction
 
   @Test func storageIsTheNarrowestFittingType() throws {
@@ -201,5 +218,164 @@ import Testing
       try vector.applyMask(generator, .add, startingAtElement: maximum - 3)
     }
     #expect(vector == original)
+  }
+
+  // MARK: - Bit packing
+
+  @Test(arguments: powerOfTwoModuli + otherModuli)
+  func packingRoundTripsAndMatchesTheBitwiseReference(modulus: Modulus) throws {
+    var random = ChaChaRandomNumberGenerator(
+      insecureDeterministicSeed: UInt64(
+        modulus.maximumElement % 1_000_003))
+    let bitWidth = modulus.elementBitWidth
+    for count in Self.lengths(&random) {
+      let elements = Self.randomVector(count, modulus, &random)
+      let vector = try ModularVector(elements, modulus: modulus)
+      let packed = vector.packedBytes()
+      #expect(packed.count == ModularVector.packedByteCount(count: count, modulus: modulus))
+      #expect(packed == Self.referencePack(elements, bitWidth: bitWidth), "count \(count)")
+      #expect(try ModularVector(packedBytes: packed, count: count, modulus: modulus) == vector)
+    }
+  }
+
+  // Each packing loop agrees with the bitwise reference wherever it applies: whole bytes
+  // (b ∈ {8, 16, 32, 64}), unaligned loads (b ≤ 57) and the bit stream (any b).
+  @Test(arguments: 1...64)
+  func everyPackingLoopMatchesTheReference(bitWidth: Int) throws {
+    var random = ChaChaRandomNumberGenerator(insecureDeterministicSeed: UInt64(bitWidth))
+    let modulus = try Modulus(bitWidth: bitWidth)
+    for count in [0, 1, 2, 7, 8, 9, 31, 64, 65, 100] {
+      let elements = Self.randomVector(count, modulus, &random)
+      let reference = Self.referencePack(elements, bitWidth: bitWidth)
+      func check<Element: FixedWidthInteger & UnsignedInteger>(_ stored: [Element]) {
+        let whole = bitWidth == Element.bitWidth
+        stored.withUnsafeBufferPointer { buffer in
+          #expect(BitPacking.packBitStream(buffer, bitWidth: bitWidth) == reference)
+          if whole { #expect(BitPacking.packWholeBytes(buffer) == reference) }
+        }
+        reference.withUnsafeBytes { bytes in
+          #expect(
+            BitPacking.unpackBitStream(Element.self, bytes, count: count, bitWidth: bitWidth)
+              == stored)
+          if bitWidth <= BitPacking.unalignedLoadMaximumBitWidth {
+            #expect(
+              BitPacking.unpackUnalignedLoads(Element.self, bytes, count: count, bitWidth: bitWidth)
+                == stored, "count \(count)")
+          }
+          if whole {
+            #expect(BitPacking.unpackWholeBytes(Element.self, bytes, count: count) == stored)
+          }
+        }
+      }
+      switch try ModularVector(elements, modulus: modulus).storage {
+      case .bits8(let stored): check(stored)
+      case .bits16(let stored): check(stored)
+      case .bits32(let stored): check(stored)
+      case .bits64(let stored): check(stored)
+      }
+    }
+  }
+
+  @Test func knownAnswers() throws {
+    // R = 2^3: 001 010 011 100 101 from bit 0 up → 0b1101_0001, 0b0101_1000 (top bit padding).
+    let three = try ModularVector([1, 2, 3, 4, 5], modulus: Modulus(bitWidth: 3))
+    #expect(three.packedBytes() == [0xd1, 0x58])
+    // R = 1000, b = 10: 999 | 1 << 10 = 0x7e7 over 20 bits.
+    #expect(try ModularVector([999, 1], modulus: Modulus(1000)).packedBytes() == [0xe7, 0x07, 0])
+    // R = 2^16: plain little-endian.
+    let sixteen = try ModularVector([0x1234, 0xabcd], modulus: Modulus(bitWidth: 16))
+    #expect(sixteen.packedBytes() == [0x34, 0x12, 0xcd, 0xab])
+    // R = 2: one bit each, 9 elements.
+    let bits = try ModularVector([1, 0, 1, 1, 0, 1, 0, 0, 1], modulus: Modulus(bitWidth: 1))
+    #expect(bits.packedBytes() == [0x2d, 0x01])
+    #expect(
+      try ModularVector(packedBytes: [0xd1, 0x58], count: 5, modulus: Modulus(bitWidth: 3)) == three
+    )
+  }
+
+  @Test func packedByteCountHandlesEdges() throws {
+    let one = try Modulus(bitWidth: 1)
+    let wide = try Modulus(bitWidth: 64)
+    #expect(ModularVector.packedByteCount(count: 0, modulus: wide) == 0)
+    #expect(ModularVector.packedByteCount(count: 9, modulus: one) == 2)
+    #expect(try ModularVector.packedByteCount(count: 3, modulus: Modulus(1000)) == 4)
+    #expect(ModularVector.packedByteCount(count: -1, modulus: one) == nil)
+    #expect(ModularVector.packedByteCount(count: .max, modulus: one) == Int.max / 8 + 1)
+    #expect(ModularVector.packedByteCount(count: .max, modulus: wide) == nil)
+    #expect(ModularVector.packedByteCount(count: Int.max / 64 + 1, modulus: wide) == nil)
+  }
+
+  @Test func unpackingRejectsWrongLengthsAndCounts() throws {
+    let modulus = try Modulus(bitWidth: 20)
+    let packed = try ModularVector([1, 2, 3], modulus: modulus).packedBytes()  // 60 bits: 8 bytes
+    #expect(throws: SecureAggregationError.packedByteCountMismatch(expected: 8, actual: 7)) {
+      try ModularVector(packedBytes: Array(packed.dropLast()), count: 3, modulus: modulus)
+    }
+    #expect(throws: SecureAggregationError.packedByteCountMismatch(expected: 8, actual: 9)) {
+      try ModularVector(packedBytes: packed + [0], count: 3, modulus: modulus)
+    }
+    #expect(throws: SecureAggregationError.packedByteCountMismatch(expected: 5, actual: 8)) {
+      try ModularVector(packedBytes: packed, count: 2, modulus: modulus)
+    }
+    #expect(throws: SecureAggregationError.packedByteCountMismatch(expected: 0, actual: 8)) {
+      try ModularVector(packedBytes: packed, count: 0, modulus: modulus)
+    }
+    #expect(throws: SecureAggregationError.packedByteCountMismatch(expected: 3, actual: 0)) {
+      try ModularVector(packedBytes: [], count: 1, modulus: modulus)
+    }
+    #expect(throws: SecureAggregationError.self) {
+      try ModularVector(packedBytes: packed, count: -1, modulus: modulus)
+    }
+    // Hostile counts: an overflowing bit length is an error, a huge one a length mismatch.
+    let wide = try Modulus(bitWidth: 64)
+    #expect(throws: SecureAggregationError.self) {
+      try ModularVector(packedBytes: packed, count: .max, modulus: wide)
+    }
+    #expect(throws: SecureAggregationError.self) {
+      try ModularVector(packedBytes: packed, count: .min, modulus: wide)
+    }
+    let one = try Modulus(bitWidth: 1)
+    #expect(
+      throws: SecureAggregationError.packedByteCountMismatch(expected: Int.max / 8 + 1, actual: 8)
+    ) {
+      try ModularVector(packedBytes: packed, count: .max, modulus: one)
+    }
+    #expect(try ModularVector(packedBytes: [], count: 0, modulus: wide).count == 0)
+  }
+
+  @Test func unpackingRejectsNonzeroPaddingBits() throws {
+    for (bits, count) in [(3, 5), (1, 9), (20, 3), (63, 1), (10, 3)] {
+      let modulus = try Modulus(bitWidth: bits)
+      let elements = [UInt64](repeating: modulus.maximumElement, count: count)
+      let packed = try ModularVector(elements, modulus: modulus).packedBytes()
+      let used = count * bits % 8
+      for bit in used..<8 {
+        var tampered = packed
+        tampered[tampered.count - 1] |= 1 << UInt8(bit)
+        #expect(throws: SecureAggregationError.nonzeroPaddingBits) {
+          try ModularVector(packedBytes: tampered, count: count, modulus: modulus)
+        }
+      }
+    }
+  }
+
+  @Test(arguments: otherModuli)
+  func unpackingRejectsElementsOutOfRange(modulus: Modulus) throws {
+    let bitWidth = modulus.elementBitWidth
+    let count = 40
+    // Every value from R up to 2^b − 1 fits the bit width but is not an element; try R and 2^b − 1
+    // at the first, a middle and the last index.
+    let largest = UInt64.max >> UInt64(64 - bitWidth)
+    for bad in [modulus.maximumElement + 1, largest] {
+      for index in [0, 17, count - 1] {
+        var elements = [UInt64](repeating: modulus.maximumElement, count: count)
+        elements[index] = bad
+        if index != count - 1 { elements[count - 1] = bad }  // a later bad element too
+        let packed = Self.referencePack(elements, bitWidth: bitWidth)
+        #expect(throws: SecureAggregationError.elementOutOfRange(index: index, modulus: modulus)) {
+          try ModularVector(packedBytes: packed, count: count, modulus: modulus)
+        }
+      }
+    }
   }
 }
