@@ -20,6 +20,23 @@ public enum SecureAggregationError: Error, Equatable, Sendable {
   /// A configuration or call parameter outside its valid range: which one, its value, and what
   /// would fit.
   case invalidParameter(name: String, value: String, expected: String)
+  /// An element that does not lie in `0..<R`: its index in the input array or packed vector, and
+  /// the modulus. The value itself is left out, since it may be a client's private input.
+  case elementOutOfRange(index: Int, modulus: Modulus)
+  /// Two operands that must live in the same ring Z_R (two vectors, or a vector and a mask
+  /// generator) do not: the receiver's modulus, then the other operand's.
+  case modulusMismatch(expected: Modulus, actual: Modulus)
+  /// Two vectors that must have the same number of elements do not: the receiver's count, then
+  /// the other vector's.
+  case countMismatch(expected: Int, actual: Int)
+  /// Packed vector bytes of the wrong length for their element count and modulus.
+  case packedByteCountMismatch(expected: Int, actual: Int)
+  /// Packed vector bytes whose padding bits — the bits of the last byte after the last element —
+  /// are not all zero. A packed vector has exactly one encoding.
+  case nonzeroPaddingBits
+  /// The mask generator rejected the request (a negative element offset, or a range past the
+  /// keystream of its key); its error says which.
+  case maskGeneration(AggregationCryptoError)
 }
 
 extension SecureAggregationError: CustomStringConvertible {
@@ -42,6 +59,18 @@ extension SecureAggregationError: CustomStringConvertible {
       return "a secret of \(byteCount) bytes cannot be shared; use 1...\(maximum) bytes"
     case .invalidParameter(let name, let value, let expected):
       return "invalid \(name) = \(value); expected \(expected)"
+    case .elementOutOfRange(let index, let modulus):
+      return "element \(index) is not in 0..<R for R = \(modulus)"
+    case .modulusMismatch(let expected, let actual):
+      return "the operands' moduli differ: expected R = \(expected), got R = \(actual)"
+    case .countMismatch(let expected, let actual):
+      return "the vectors' lengths differ: expected \(expected) elements, got \(actual)"
+    case .packedByteCountMismatch(let expected, let actual):
+      return "a packed vector of this count and modulus is \(expected) bytes long, got \(actual)"
+    case .nonzeroPaddingBits:
+      return "the padding bits after the last packed element must be zero"
+    case .maskGeneration(let error):
+      return "mask generation failed: \(error)"
     }
   }
 }
