@@ -21,7 +21,8 @@ let package = Package(
     .executable(name: "private-aggregation", targets: ["PrivateAggregationCLI"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
   ],
   targets: [
     .systemLibrary(
@@ -36,7 +37,11 @@ let package = Package(
     ),
     .target(
       name: "SecureAggregation",
-      dependencies: ["AggregationCrypto"],
+      dependencies: [
+        "AggregationCrypto",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      exclude: ["Wire/secure_aggregation.proto"],
       swiftSettings: strictSettings
     ),
     .target(
@@ -54,7 +59,6 @@ let package = Package(
       dependencies: [
         "PrivateAggregation",
         "SecureAggregation",
-        "AggregationCrypto",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strictSettings

@@ -3,10 +3,10 @@
 /// No case carries secret material: they name the parameter or input that failed and, where it
 /// helps, the size or range that would fit.
 public enum AggregationCryptoError: Error, Equatable, Sendable {
-  /// libsodium could not be initialized (`sodium_init` failed).
-  case libraryInitializationFailed
   /// A key, nonce or other fixed-size input had the wrong length.
   case invalidByteCount(parameter: String, expected: Int, actual: Int)
+  /// An input shorter than the least its format allows.
+  case inputTooShort(parameter: String, minimum: Int, actual: Int)
   /// A public key is not a valid point (or is of small order) on its curve.
   case invalidPublicKey
   /// An X25519 agreement produced the all-zero shared secret: the peer's public key has small
@@ -18,7 +18,7 @@ public enum AggregationCryptoError: Error, Equatable, Sendable {
   /// A requested output length is outside what the primitive can produce.
   case outputLengthOutOfRange(parameter: String, requested: Int, maximum: Int)
   /// A modulus outside the supported range `2 ≤ R ≤ 2^64`.
-  case invalidModulus(description: String)
+  case invalidModulus(reason: String)
   /// A mask request reaches past the keystream of one ChaCha20 key (2^32 blocks of 64 bytes).
   case keystreamExhausted(elementOffset: Int, elementCount: Int, maximumElements: Int)
   /// A buffer holds an integer type too narrow for the modulus' elements.
@@ -31,10 +31,10 @@ extension AggregationCryptoError: CustomStringConvertible {
   /// A sentence that says what failed and what would fit.
   public var description: String {
     switch self {
-    case .libraryInitializationFailed:
-      return "libsodium failed to initialize (sodium_init returned an error)"
     case .invalidByteCount(let parameter, let expected, let actual):
       return "\(parameter) must be \(expected) bytes long, got \(actual)"
+    case .inputTooShort(let parameter, let minimum, let actual):
+      return "\(parameter) must be at least \(minimum) bytes long, got \(actual)"
     case .invalidPublicKey:
       return "the public key is not a valid curve point of full order"
     case .weakSharedSecret:
@@ -43,8 +43,8 @@ extension AggregationCryptoError: CustomStringConvertible {
       return "authentication failed: ciphertext, tag, nonce or associated data do not verify"
     case .outputLengthOutOfRange(let parameter, let requested, let maximum):
       return "\(parameter) of \(requested) is out of range; it must be between 1 and \(maximum)"
-    case .invalidModulus(let description):
-      return "invalid modulus: \(description); it must satisfy 2 ≤ R ≤ 2^64"
+    case .invalidModulus(let reason):
+      return "invalid modulus: \(reason); it must satisfy 2 ≤ R ≤ 2^64"
     case .keystreamExhausted(let elementOffset, let elementCount, let maximumElements):
       return
         "\(elementCount) elements starting at element \(elementOffset) exceed the "

@@ -2,24 +2,25 @@ internal import CSodium
 
 /// The IETF ChaCha20 stream cipher (RFC 8439): 256-bit key, 96-bit nonce, 32-bit block counter.
 ///
-/// This is the raw keystream that masks are expanded from; it is public so benchmarks can measure
-/// the limit that masking is compared with.
-public enum ChaCha20 {
+/// This is the raw keystream that masks are expanded from. It is an unauthenticated stream cipher
+/// with a caller-chosen nonce, so it stays inside the package (`package` access): benchmarks and
+/// tests use it; users get ``MaskGenerator`` and ``SealedBox``.
+package enum ChaCha20 {
   /// The key length in bytes.
-  public static let keyByteCount = 32
+  package static let keyByteCount = 32
   /// The nonce length in bytes.
-  public static let nonceByteCount = 12
+  package static let nonceByteCount = 12
   /// The block length in bytes.
-  public static let blockByteCount = 64
+  package static let blockByteCount = 64
   /// The number of blocks one (key, nonce) pair can produce: the counter has 32 bits.
-  public static let maximumBlockCount = 1 << 32
+  package static let maximumBlockCount = 1 << 32
 
   /// XORs the keystream of (`key`, `nonce`), starting at block `initialCounter`, into `buffer`.
   ///
   /// - Throws: ``AggregationCryptoError/invalidByteCount(parameter:expected:actual:)`` for a key
   ///   or nonce of the wrong length, and ``AggregationCryptoError/keystreamExhausted(elementOffset:elementCount:maximumElements:)``
   ///   when the blocks requested run past the 32-bit counter.
-  public static func xorKeystream(
+  package static func xorKeystream(
     into buffer: UnsafeMutableRawBufferPointer,
     key: SymmetricKey,
     nonce: [UInt8],

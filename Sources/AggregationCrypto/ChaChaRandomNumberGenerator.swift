@@ -1,7 +1,12 @@
 internal import CSodium
 
-/// A fast cryptographically secure random number generator: the ChaCha20 keystream of a 256-bit
-/// seed, read in order.
+/// A fast cryptographically secure random number generator: ChaCha20 keystream with fast key
+/// erasure.
+///
+/// Each refill runs ChaCha20 under the current key and keeps the last 32 bytes of that keystream
+/// as the next key, so the key that produced earlier output is gone from memory: whoever reads
+/// the generator's state later cannot recompute values it already handed out (noise a client
+/// added, say). Handed-out bytes are wiped from the buffer too.
 ///
 /// ``init()`` seeds it from the system generator, which makes it secure and much faster per draw
 /// than calling the system for every value — the right generator for noise samplers. For
@@ -13,12 +18,11 @@ internal import CSodium
 /// values by accident. It is not `Sendable`; give each task its own generator.
 public final class ChaChaRandomNumberGenerator: RandomNumberGenerator {
   private static let bufferByteCount = 1024
-  /// The generator's secret: 32-byte key.
-  private let key: SecureBytes
+  /// The current 32-byte key, replaced at every refill.
+  private var key: SecureBytes
   /// Keystream not yet handed out; zeroized on release with the rest of the storage.
   private var buffer: SecureBytes
   private var position: Int
-  private var nextBlock: UInt64 = 0
 
   private init(key: SecureBytes) {
     Sodium.initialize()
@@ -65,22 +69,26 @@ public final class ChaChaRandomNumberGenerator: RandomNumberGenerator {
   }
 
   private func refill() {
-    buffer.withUnsafeMutableBytes { bytes in
-      bytes.initializeMemory(as: UInt8.self, repeating: 0)
+    // One keystream run under the current key: the buffer, then the next key.
+    var block = SecureBytes(zeroedCount: Self.bufferByteCount + ChaCha20.keyByteCount)
+    block.withUnsafeMutableBytes { bytes in
       key.withUnsafeBytes { keyBytes in
         ChaCha20.xorOriginalKeystreamUnchecked(
-          into: bytes, key: keyBytes, nonce: 0, initialCounter: nextBlock)
+          into: bytes, key: keyBytes, nonce: 0, initialCounter: 0)
       }
     }
-    nextBlock &+= UInt64(Self.bufferByteCount / ChaCha20.blockByteCount)
+    buffer = block.extracting(0..<Self.bufferByteCount)
+    key = block.extracting(Self.bufferByteCount..<block.count)
     position = 0
   }
 
   /// The next 64 uniformly random bits.
   public func next() -> UInt64 {
     if position + 8 > Self.bufferByteCount { refill() }
-    let value = buffer.withUnsafeBytes {
-      $0.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+    let value = buffer.withUnsafeMutableBytes { bytes in
+      let value = bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+      bytes.storeBytes(of: 0, toByteOffset: position, as: UInt64.self)  // wipe what is handed out
+      return value
     }
     position += 8
     return UInt64(littleEndian: value)

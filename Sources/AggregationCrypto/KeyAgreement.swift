@@ -107,7 +107,7 @@ extension KeyAgreement.PublicKey {
 }
 
 extension KeyAgreement.PrivateKey: CustomStringConvertible {
-  /// A description that shows the public key only.
+  /// A description that never shows the key.
   public var description: String { "X25519 private key (redacted)" }
 }
 

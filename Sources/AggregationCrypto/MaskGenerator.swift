@@ -49,11 +49,15 @@ public struct MaskGenerator: Sendable {
   }
 
   /// A generator whose key is derived from `seed` with HKDF-SHA256 for `context`, which should
-  /// name the session, the purpose (self mask or pairwise mask) and the pair of parties.
+  /// name the session, the purpose (self mask or pairwise mask) and the pair of parties. The
+  /// modulus is appended to the context, so one seed never yields overlapping keystreams for two
+  /// moduli.
   public init(seed: SecureBytes, context: KeyDerivationContext, modulus: Modulus)
     throws(AggregationCryptoError)
   {
-    try self.init(key: SymmetricKey(derivedFrom: seed, context: context), modulus: modulus)
+    let bound = KeyDerivationContext(
+      purpose: context.purpose, fields: context.fields + [Array("modulus \(modulus)".utf8)])
+    try self.init(key: SymmetricKey(derivedFrom: seed, context: bound), modulus: modulus)
   }
 
   /// Keystream bytes consumed per element: ⌈b/8⌉ for R = 2^b, else 16.
@@ -124,8 +128,16 @@ public struct MaskGenerator: Sendable {
     }
   }
 
-  /// The mask elements in `range`.
-  public func elements(_ range: Range<Int>) throws(AggregationCryptoError) -> [UInt64] {
+  /// The mask elements in `range`, in an ordinary (unwiped) array: for tests and simulations.
+  package func elements(_ range: Range<Int>) throws(AggregationCryptoError) -> [UInt64] {
+    guard range.lowerBound >= 0 else {
+      throw .negativeCount(parameter: "range.lowerBound", value: range.lowerBound)
+    }
+    guard range.upperBound <= maximumElementCount else {
+      throw .keystreamExhausted(
+        elementOffset: range.lowerBound, elementCount: range.upperBound - range.lowerBound,
+        maximumElements: maximumElementCount)
+    }
     var result = [UInt64](repeating: 0, count: range.count)
     try apply(.overwrite, to: &result, startingAtElement: range.lowerBound)
     return result

@@ -13,11 +13,11 @@ public struct Modulus: Sendable, Hashable {
 
   /// R = 2^`bitWidth`.
   ///
-  /// - Throws: ``AggregationCryptoError/invalidModulus(description:)`` unless
+  /// - Throws: ``AggregationCryptoError/invalidModulus(reason:)`` unless
   ///   `1 ≤ bitWidth ≤ 64`.
   public init(bitWidth: Int) throws(AggregationCryptoError) {
     guard (1...64).contains(bitWidth) else {
-      throw .invalidModulus(description: "bit width \(bitWidth) is not in 1...64")
+      throw .invalidModulus(reason: "bit width \(bitWidth) is not in 1...64")
     }
     powerOfTwoExponent = bitWidth
     rawValue = bitWidth == 64 ? 0 : UInt64(1) << bitWidth
@@ -26,10 +26,10 @@ public struct Modulus: Sendable, Hashable {
 
   /// R = `value` (use ``init(bitWidth:)`` with 64 for 2^64).
   ///
-  /// - Throws: ``AggregationCryptoError/invalidModulus(description:)`` when `value < 2`.
+  /// - Throws: ``AggregationCryptoError/invalidModulus(reason:)`` when `value < 2`.
   public init(_ value: UInt64) throws(AggregationCryptoError) {
     guard value >= 2 else {
-      throw .invalidModulus(description: "R = \(value) is below 2")
+      throw .invalidModulus(reason: "R = \(value) is below 2")
     }
     if value.nonzeroBitCount == 1 {
       self = try Modulus(bitWidth: value.trailingZeroBitCount)

@@ -41,12 +41,12 @@ public struct SealedBox: Sendable, Hashable {
 
   /// Loads a box received from elsewhere.
   ///
-  /// - Throws: ``AggregationCryptoError/invalidByteCount(parameter:expected:actual:)`` when the
+  /// - Throws: ``AggregationCryptoError/inputTooShort(parameter:minimum:actual:)`` when the
   ///   input is shorter than nonce and tag together.
   public init(combined: [UInt8]) throws(AggregationCryptoError) {
     guard combined.count >= Self.overheadByteCount else {
-      throw .invalidByteCount(
-        parameter: "sealed box", expected: Self.overheadByteCount, actual: combined.count)
+      throw .inputTooShort(
+        parameter: "sealed box", minimum: Self.overheadByteCount, actual: combined.count)
     }
     self.combined = combined
   }

@@ -87,8 +87,9 @@ public struct SecureBytes: Sendable {
 
   /// The bytes `range` as a new buffer.
   ///
-  /// - Precondition: `range` lies within `0..<count` (a local invariant of the caller).
-  public func extracting(_ range: Range<Int>) -> SecureBytes {
+  /// - Precondition: `range` lies within `0..<count` (a local invariant of the caller, who checks
+  ///   lengths of remote data first).
+  package func extracting(_ range: Range<Int>) -> SecureBytes {
     precondition(range.lowerBound >= 0 && range.upperBound <= count, "range out of bounds")
     var result = SecureBytes(zeroedCount: range.count)
     result.withUnsafeMutableBytes { target in

@@ -75,6 +75,10 @@ public enum Signing {
       self.init(validatedSeed: seed)
     }
 
+    /// The 32-byte seed this key derives from, in wiping storage: store it (encrypted) to keep an
+    /// identity across runs, and load it with ``init(seed:)``.
+    public var seed: SecureBytes { secretKey.extracting(0..<Signing.seedByteCount) }
+
     private init(validatedSeed seed: SecureBytes) {
       Sodium.initialize()
       var secret = SecureBytes(zeroedCount: 64)

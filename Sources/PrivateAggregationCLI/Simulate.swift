@@ -1,153 +1,230 @@
-import AggregationCrypto
 import ArgumentParser
-import Dispatch
+import Foundation
 import SecureAggregation
 
-/// `private-aggregation simulate`: one in-memory aggregation round.
-///
-/// This first version runs one round of the masking at the heart of secure aggregation, with
-/// every client surviving: each client adds a self mask (from its own seed) and, for every other
-/// client, a pairwise mask (from an X25519 agreement, ± by id order) to its vector; it Shamir-shares
-/// its self-mask seed among the others. The server sums the masked vectors (the pairwise masks
-/// cancel), rebuilds every self-mask seed from `threshold` shares, removes the self masks, and
-/// checks the result against the plaintext sum. Dropout recovery, the state machines and the
-/// wire format come with the full protocol.
+/// `private-aggregation simulate`: one whole secure-aggregation session in memory, every message
+/// crossing as encoded bytes, checked against the plaintext sum.
 struct Simulate: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Run one in-memory masking round and check the server's sum.",
+    abstract: "Run one in-memory secure-aggregation session and check the server's sum.",
     discussion: """
-      Every client masks a random vector in Z_R with a self mask and pairwise masks; the server \
-      sums, unmasks with Shamir-rebuilt self-mask seeds, and checks the sum against the plaintext \
-      sum. All clients survive in this version (dropout recovery comes with the full protocol).
+      n clients each mask a random vector in Z_R^m; the server sums the masked vectors, recovers \
+      the dropped clients' masks from their neighbours' Shamir shares, and releases the sum, which \
+      is checked against the plaintext sum of the survivors' inputs. Every message crosses between \
+      client and server as wire-format bytes, so the byte counts are what a network would carry. \
+      By default: 100 clients, 100,000 elements mod 2^32, SecAgg+ with the parameter finder's \
+      degree and threshold, 5% of the clients dropped before sending their masked input.
       """
   )
 
-  @Option(help: "Number of clients (2...1000).")
+  enum Mode: String, ExpressibleByArgument, CaseIterable {
+    case semiHonest = "semi-honest"
+    case active
+  }
+
+  enum DropoutRound: String, ExpressibleByArgument, CaseIterable {
+    case advertise, share
+    case maskedInput = "masked-input"
+    case consistency, unmasking
+
+    var round: ProtocolRound {
+      switch self {
+      case .advertise: return .advertiseKeys
+      case .share: return .shareKeys
+      case .maskedInput: return .maskedInputCollection
+      case .consistency: return .consistencyCheck
+      case .unmasking: return .unmasking
+      }
+    }
+  }
+
+  @Option(help: "Number of clients n (2...65535).")
   var clients = 100
 
-  @Option(help: "Vector length per client (1...10000000).")
+  @Option(help: "Vector length m per client.")
   var length = 100_000
 
-  @Option(help: "Modulus bit width b, R = 2^b (1...64).")
-  var bits = 32
+  @Option(help: "Modulus R = 2^B (1...64); default 32.")
+  var bits: Int?
 
-  @Option(help: "Shamir threshold t for the self-mask seeds (default: ⌊2n/3⌋ + 1).")
+  @Option(help: "Modulus R (2...2^64 − 1), instead of --bits.")
+  var modulus: UInt64?
+
+  @Option(
+    help: "SecAgg+ degree k: neighbours per client, even (default: from the parameter finder).")
+  var neighbors: Int?
+
+  @Flag(help: "Use the complete graph (SecAgg) instead of SecAgg+.")
+  var complete = false
+
+  @Option(help: "Fraction of clients that drop out (0...1).")
+  var dropout = 0.05
+
+  @Option(
+    help:
+      "The round in which they drop: \(DropoutRound.allCases.map(\.rawValue).joined(separator: ", "))."
+  )
+  var dropoutRound = DropoutRound.maskedInput
+
+  @Option(help: "Security mode: semi-honest or active.")
+  var mode = Mode.semiHonest
+
+  @Option(help: "Fraction of clients assumed to collude with the server (finder and thresholds).")
+  var corrupted = 0.05
+
+  @Option(help: "Shamir threshold t (default: from the finder, or the mode's default).")
   var threshold: Int?
 
-  @Option(help: "Seed for reproducible runs (insecure: makes every key predictable).")
-  var insecureSeed: UInt64?
+  @Option(help: "Fewest inputs a released sum may contain (default: max(t, ⌊n/2⌋ + 1)).")
+  var minimumSurvivors: Int?
+
+  @Option(help: "Seed for a reproducible run (insecure: every key becomes predictable).")
+  var seed: UInt64?
+
+  @Flag(help: "Print one JSON object instead of the report.")
+  var json = false
 
   func validate() throws {
-    guard (2...1000).contains(clients) else {
-      throw ValidationError("--clients \(clients) is out of range; use 2...1000")
+    if dropoutRound == .consistency && mode == .semiHonest {
+      throw ValidationError(
+        "--dropout-round consistency exists only with --mode active (semi-honest mode has no consistency round)"
+      )
     }
-    guard (1...10_000_000).contains(length) else {
-      throw ValidationError("--length \(length) is out of range; use 1...10000000")
+    if complete && neighbors != nil {
+      throw ValidationError("--neighbors and --complete exclude each other")
     }
-    guard (1...64).contains(bits) else {
-      throw ValidationError("--bits \(bits) is out of range; use 1...64")
+    if bits != nil && modulus != nil {
+      throw ValidationError("--bits and --modulus exclude each other")
     }
-    if let threshold, !(1...clients).contains(threshold) {
-      throw ValidationError("--threshold \(threshold) is out of range; use 1...\(clients)")
+    guard dropout.isFinite, (0...1).contains(dropout) else {
+      throw ValidationError("--dropout \(dropout) is out of range; use 0...1")
+    }
+    guard corrupted.isFinite, (0..<1).contains(corrupted) else {
+      throw ValidationError("--corrupted \(corrupted) is out of range; use 0 ≤ f < 1")
     }
   }
 
   func run() throws {
-    let modulus = try Modulus(bitWidth: bits)
-    let threshold = threshold ?? (2 * clients / 3 + 1)
-    let source: RandomSource = insecureSeed.map { .insecureDeterministic(seed: $0) } ?? .system
-    let session = SecureBytes(randomCount: 32, from: source).unprotectedArray
-    let inputs = ChaChaRandomNumberGenerator(insecureDeterministicSeed: insecureSeed ?? 0)
-
-    // Round 0: every client draws its masking key pair and self-mask seed.
-    let keys = (0..<clients).map { _ in KeyAgreement.PrivateKey(from: source) }
-    let seeds = (0..<clients).map { _ in SecureBytes(randomCount: 32, from: source) }
-    let ids = (1...clients).map { UInt16($0) }
-
-    // Round 1: every client shares its seed among all clients.
-    var received = [[SecretShare]](repeating: [], count: clients)
-    for seed in seeds {
-      let shares = try ShamirSecretSharing.split(
-        seed, threshold: threshold, shareIDs: ids, randomSource: source)
-      for (holder, share) in shares.enumerated() { received[holder].append(share) }
+    let configuration = try makeConfiguration()
+    var systemRandom = SystemRandom()
+    let schedule = try DropoutSchedule.random(
+      clientCount: clients, fraction: dropout, round: dropoutRound.round,
+      seed: seed ?? systemRandom.next())
+    let report = try InMemoryRound(
+      configuration: configuration, dropouts: schedule, insecureSeed: seed
+    ).run()
+    if json {
+      try printJSON(report)
+    } else {
+      printReport(report)
     }
+    if !report.exact { throw ExitCode.failure }
+  }
 
-    // Round 2: every client masks its vector; the server adds it into one running sum.
-    var plaintextSum = [UInt64](repeating: 0, count: length)
-    var serverSum = [UInt64](repeating: 0, count: length)
-    var clientNanoseconds: UInt64 = 0
-    for client in 0..<clients {
-      let input = (0..<length).map { _ in inputs.next() & modulus.maximumElement }
-      for index in 0..<length {
-        plaintextSum[index] = modulus.add(plaintextSum[index], input[index])
+  private func makeConfiguration() throws -> AggregationConfiguration {
+    let ring = try modulus.map { try Modulus($0) } ?? Modulus(bitWidth: bits ?? 32)
+    let corruptedClients = Int(corrupted * Double(clients))
+    let securityMode: AggregationConfiguration.SecurityMode =
+      mode == .active ? .active : .semiHonest
+    var graph = AggregationConfiguration.Graph.complete
+    var threshold = self.threshold
+    if !complete {
+      if let neighbors {
+        graph = .harary(degree: neighbors)
+      } else {
+        let found = try ParameterFinder.parameters(
+          clientCount: clients, dropoutRate: max(dropout, 0.05), corruptedFraction: corrupted,
+          threatModel: mode == .active ? .semiMalicious : .semiHonest)
+        graph = found.isComplete ? .complete : .harary(degree: found.degree)
+        if threshold == nil, !found.isComplete { threshold = found.threshold }
       }
-      let start = DispatchTime.now().uptimeNanoseconds
-      let masked = try mask(
-        input, client: client, keys: keys, seed: seeds[client], session: session,
-        modulus: modulus)
-      clientNanoseconds += DispatchTime.now().uptimeNanoseconds - start
-      for index in 0..<length { serverSum[index] = modulus.add(serverSum[index], masked[index]) }
     }
+    return try AggregationConfiguration(
+      clientCount: clients, vectorLength: length, modulus: ring, graph: graph,
+      threshold: threshold, minimumSurvivors: minimumSurvivors, securityMode: securityMode,
+      corruptedClientBound: graph == .complete ? corruptedClients : 0)
+  }
 
-    // Round 3: every seed is rebuilt from `threshold` shares and its self mask removed.
-    let serverStart = DispatchTime.now().uptimeNanoseconds
-    for client in 0..<clients {
-      let shares = (0..<threshold).map { received[(client + 1 + $0) % clients][client] }
-      let seed = try ShamirSecretSharing.reconstruct(from: shares, threshold: threshold)
-      try selfMask(seed, client: client, session: session, modulus: modulus)
-        .apply(.subtract, to: &serverSum)
+  private struct JSONReport: Encodable {
+    let exact: Bool
+    let clients: Int
+    let survivors: Int
+    let length: Int
+    let modulus: String
+    let graph: String
+    let neighbors: Int
+    let threshold: Int
+    let minimumSurvivors: Int
+    let mode: String
+    let dropout: Double
+    let dropoutRound: String
+    let clientSeconds: Double
+    let clientBytesSent: Double
+    let serverSeconds: Double
+    let serverBytesSent: Int
+    let phases: [Phase]
+    let abortReason: String?
+
+    struct Phase: Encodable {
+      let round: String
+      let clientMeanSeconds: Double
+      let clientMaxSeconds: Double
+      let serverSeconds: Double
     }
-    let serverNanoseconds = DispatchTime.now().uptimeNanoseconds - serverStart
+  }
 
-    let correct = serverSum == plaintextSum
-    print("clients \(clients), length \(length), modulus \(modulus), threshold \(threshold)")
+  private func printJSON(_ report: RoundReport) throws {
+    let configuration = report.configuration
+    let value = JSONReport(
+      exact: report.exact, clients: configuration.clientCount, survivors: report.survivors.count,
+      length: configuration.vectorLength, modulus: "\(configuration.modulus)",
+      graph: configuration.graph == .complete ? "complete" : "harary",
+      neighbors: configuration.degree, threshold: configuration.threshold,
+      minimumSurvivors: configuration.minimumSurvivors, mode: configuration.securityMode.rawValue,
+      dropout: dropout, dropoutRound: dropoutRound.rawValue, clientSeconds: report.clientSeconds,
+      clientBytesSent: report.clientBytesSent, serverSeconds: report.serverSeconds,
+      serverBytesSent: report.serverBytesSent,
+      phases: report.phases.map {
+        JSONReport.Phase(
+          round: $0.round.name, clientMeanSeconds: $0.clientMeanSeconds,
+          clientMaxSeconds: $0.clientMaxSeconds, serverSeconds: $0.serverSeconds)
+      }, abortReason: report.abortReason.map { "\($0)" })
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+  }
+
+  private func printReport(_ report: RoundReport) {
+    let configuration = report.configuration
+    let graph =
+      configuration.graph == .complete
+      ? "complete graph" : "SecAgg+ Harary graph, \(configuration.degree) neighbours"
     print(
-      "client masking: \(milliseconds(clientNanoseconds / UInt64(clients))) ms per client "
-        + "(\(clients - 1) pairwise masks + 1 self mask)")
-    print("server unmasking: \(milliseconds(serverNanoseconds)) ms (\(clients) seeds rebuilt)")
-    print("sum matches the plaintext sum: \(correct ? "yes" : "NO")")
-    if !correct { throw ExitCode.failure }
-  }
-
-  private func mask(
-    _ input: [UInt64], client: Int, keys: [KeyAgreement.PrivateKey], seed: SecureBytes,
-    session: [UInt8], modulus: Modulus
-  ) throws -> [UInt64] {
-    var masked = input
-    try selfMask(seed, client: client, session: session, modulus: modulus).apply(.add, to: &masked)
-    for peer in keys.indices where peer != client {
-      let (low, high) = (min(client, peer), max(client, peer))
-      let context = KeyDerivationContext(
-        purpose: "pairwise-mask",
-        fields: [
-          session, [UInt8(truncatingIfNeeded: low >> 8), UInt8(truncatingIfNeeded: low)],
-          [UInt8(truncatingIfNeeded: high >> 8), UInt8(truncatingIfNeeded: high)],
-          keys[low].publicKey.rawRepresentation, keys[high].publicKey.rawRepresentation,
-        ])
-      let key = try keys[client].sharedSecret(with: keys[peer].publicKey)
-        .deriveSymmetricKey(context: context)
-      // The lower id adds the pairwise mask, the higher id subtracts it: they cancel in the sum.
-      try MaskGenerator(key: key, modulus: modulus).apply(
-        client < peer ? .add : .subtract, to: &masked)
+      "\(configuration.clientCount) clients × \(configuration.vectorLength) elements mod "
+        + "\(configuration.modulus), \(graph), t = \(configuration.threshold), "
+        + "\(configuration.securityMode.rawValue) mode")
+    print(
+      "dropped: \(Int((dropout * Double(clients)).rounded())) in the \(dropoutRound.rawValue) round; "
+        + "survivors in the sum: \(report.survivors.count) "
+        + "(at least \(configuration.minimumSurvivors) required)")
+    for phase in report.phases {
+      print(
+        "  \(phase.round.name.padding(toLength: 13, withPad: " ", startingAt: 0)) client mean "
+          + "\(milliseconds(phase.clientMeanSeconds)) ms, max \(milliseconds(phase.clientMaxSeconds)) ms; "
+          + "server \(milliseconds(phase.serverSeconds)) ms")
     }
-    return masked
+    print(
+      "client: \(milliseconds(report.clientSeconds)) ms and \(Int(report.clientBytesSent)) bytes sent "
+        + "on average; server: \(milliseconds(report.serverSeconds)) ms, "
+        + "\(report.serverBytesSent) bytes sent")
+    if let reason = report.abortReason {
+      print("the server aborted: \(reason)")
+    } else {
+      print("sum matches the plaintext sum: \(report.exact ? "yes" : "NO")")
+    }
   }
 
-  private func selfMask(_ seed: SecureBytes, client: Int, session: [UInt8], modulus: Modulus)
-    throws -> MaskGenerator
-  {
-    try MaskGenerator(
-      seed: seed,
-      context: KeyDerivationContext(
-        purpose: "self-mask",
-        fields: [
-          session, [UInt8(truncatingIfNeeded: client >> 8), UInt8(truncatingIfNeeded: client)],
-        ]),
-      modulus: modulus)
-  }
-
-  private func milliseconds(_ nanoseconds: UInt64) -> String {
-    let tenths = (nanoseconds + 50_000) / 100_000
-    return "\(tenths / 10).\(tenths % 10)"
+  private func milliseconds(_ seconds: Double) -> String {
+    String(format: "%.1f", seconds * 1000)
   }
 }

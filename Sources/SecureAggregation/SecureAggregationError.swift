@@ -15,6 +15,9 @@ public enum SecureAggregationError: Error, Equatable, Sendable {
   case tooFewShares(needed: Int, received: Int)
   /// A share that cannot be parsed or does not belong with the others.
   case malformedShare(reason: String)
+  /// Shares that do not lie on one polynomial: some share was altered or belongs to another
+  /// secret.
+  case inconsistentShares
   /// A secret of a length that cannot be shared.
   case invalidSecretLength(byteCount: Int, maximum: Int)
   /// A configuration or call parameter outside its valid range: which one, its value, and what
@@ -37,6 +40,41 @@ public enum SecureAggregationError: Error, Equatable, Sendable {
   /// The mask generator rejected the request (a negative element offset, or a range past the
   /// keystream of its key); its error says which.
   case maskGeneration(AggregationCryptoError)
+
+  // MARK: Protocol
+
+  /// A message from another session (or from a server whose configuration differs).
+  case sessionMismatch
+  /// A message that does not fit the current round: what arrived and what the state expects.
+  case unexpectedMessage(received: String, expected: String)
+  /// A message addressed to another participant.
+  case wrongRecipient(expected: ParticipantID, received: ParticipantID)
+  /// An id outside the cohort, or not a neighbour where a neighbour is required.
+  case unknownParticipant(UInt16)
+  /// The same participant appears twice where each may appear once.
+  case duplicateParticipant(ParticipantID)
+  /// Fewer neighbours than the threshold remain, so this client's secrets could not be rebuilt.
+  case tooFewNeighbors(needed: Int, available: Int)
+  /// Fewer clients than `minimumSurvivors` (or than a round needs) remain.
+  case tooFewSurvivors(round: ProtocolRound, needed: Int, remaining: Int)
+  /// A survivor set that is not nested in what the client saw earlier (U3 ⊆ U2 ⊆ U1).
+  case survivorSetNotNested(ParticipantID)
+  /// A survivor set that is not the one this client signed.
+  case survivorSetChanged
+  /// A signature that does not verify under the signer's identity key.
+  case invalidSignature(signer: ParticipantID)
+  /// Active mode needs the identity key of this participant, and it is not in the directory.
+  case missingIdentityKey(ParticipantID)
+  /// An encrypted share that does not decrypt or parse: the sender or the relay tampered with it.
+  case shareDecryptionFailed(sender: ParticipantID)
+  /// A dropped or surviving client cannot be recovered: fewer than t of its neighbours answered.
+  case recoveryImpossible(client: ParticipantID, secret: ShareKind, needed: Int, received: Int)
+  /// Rebuilt shares do not match what the client advertised (a neighbour sent a bad share).
+  case inconsistentRecovery(client: ParticipantID)
+  /// A message whose contents are structurally invalid (wrong lengths, counts or ranges).
+  case invalidMessage(reason: String)
+  /// The protocol was already aborted; nothing more can happen in this session.
+  case aborted
 }
 
 extension SecureAggregationError: CustomStringConvertible {
@@ -55,6 +93,8 @@ extension SecureAggregationError: CustomStringConvertible {
       return "reconstruction needs \(needed) shares, received \(received)"
     case .malformedShare(let reason):
       return "malformed share: \(reason)"
+    case .inconsistentShares:
+      return "the shares do not lie on one polynomial: one was altered or belongs elsewhere"
     case .invalidSecretLength(let byteCount, let maximum):
       return "a secret of \(byteCount) bytes cannot be shared; use 1...\(maximum) bytes"
     case .invalidParameter(let name, let value, let expected):
@@ -71,6 +111,41 @@ extension SecureAggregationError: CustomStringConvertible {
       return "the padding bits after the last packed element must be zero"
     case .maskGeneration(let error):
       return "mask generation failed: \(error)"
+    case .sessionMismatch:
+      return "the message belongs to another session (or the configurations differ)"
+    case .unexpectedMessage(let received, let expected):
+      return "unexpected \(received); the protocol expects \(expected)"
+    case .wrongRecipient(let expected, let received):
+      return "the message is addressed to participant \(received), not \(expected)"
+    case .unknownParticipant(let id):
+      return "participant \(id) is not in the cohort or not a neighbour here"
+    case .duplicateParticipant(let id):
+      return "participant \(id) appears more than once"
+    case .tooFewNeighbors(let needed, let available):
+      return "only \(available) neighbours remain; the threshold needs \(needed)"
+    case .tooFewSurvivors(let round, let needed, let remaining):
+      return
+        "\(remaining) clients remain after the \(round.name) round; at least \(needed) are needed"
+    case .survivorSetNotNested(let id):
+      return "participant \(id) is in the survivor set but did not complete an earlier round"
+    case .survivorSetChanged:
+      return "the survivor set differs from the one this client signed"
+    case .invalidSignature(let signer):
+      return "the signature of participant \(signer) does not verify"
+    case .missingIdentityKey(let id):
+      return "no identity key for participant \(id) in the directory (needed in active mode)"
+    case .shareDecryptionFailed(let sender):
+      return "the encrypted shares from participant \(sender) do not decrypt or parse"
+    case .recoveryImpossible(let client, let secret, let needed, let received):
+      return
+        "cannot recover participant \(client)'s \(secret == .maskingKey ? "masking key" : "self-mask seed"): "
+        + "\(received) shares arrived, \(needed) are needed"
+    case .inconsistentRecovery(let client):
+      return "the rebuilt masking key of participant \(client) does not match its advertised key"
+    case .invalidMessage(let reason):
+      return "invalid message: \(reason)"
+    case .aborted:
+      return "the protocol was aborted"
     }
   }
 }

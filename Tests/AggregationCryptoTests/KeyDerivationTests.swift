@@ -9,7 +9,7 @@ import Testing
       .hexString
   }
 
-  // RFC 4231 §4.2, §4.3, §4.4, §4.7, §4.8: HMAC-SHA-256 test cases 1, 2, 3, 6 and 7.
+  // RFC 4231 §4.2–§4.5, §4.7, §4.8: HMAC-SHA-256 test cases 1, 2, 3, 4, 6 and 7.
   @Test func rfc4231HMACSHA256() {
     #expect(
       hmac(key: [UInt8](repeating: 0x0b, count: 20), data: Array("Hi There".utf8))
@@ -20,6 +20,9 @@ import Testing
     #expect(
       hmac(key: [UInt8](repeating: 0xaa, count: 20), data: [UInt8](repeating: 0xdd, count: 50))
         == "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe")
+    #expect(
+      hmac(key: (1...25).map { UInt8($0) }, data: [UInt8](repeating: 0xcd, count: 50))
+        == "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b")
     #expect(
       hmac(
         key: [UInt8](repeating: 0xaa, count: 131),

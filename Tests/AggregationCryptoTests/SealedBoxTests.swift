@@ -19,7 +19,7 @@ import Testing
   // Every single-bit change to the nonce, ciphertext or tag is rejected.
   @Test func everyBitFlipOfTheBoxIsRejected() throws {
     let box = try SealedBox.seal(plaintext, using: key, associatedData: associatedData)
-    var rejected = 0
+    #expect(box.combined.count == 40 + 40)
     for bit in 0..<(box.combined.count * 8) {
       var tampered = box.combined
       tampered[bit / 8] ^= UInt8(1) << UInt8(bit % 8)
@@ -27,9 +27,7 @@ import Testing
       #expect(throws: AggregationCryptoError.authenticationFailure) {
         try candidate.open(using: key, associatedData: associatedData)
       }
-      rejected += 1
     }
-    #expect(rejected == (40 + 40) * 8)
   }
 
   // Every single-bit change to the associated data is rejected.
@@ -61,8 +59,7 @@ import Testing
       try truncated.open(using: key, associatedData: associatedData)
     }
     #expect(
-      throws: AggregationCryptoError.invalidByteCount(
-        parameter: "sealed box", expected: 40, actual: 39)
+      throws: AggregationCryptoError.inputTooShort(parameter: "sealed box", minimum: 40, actual: 39)
     ) { try SealedBox(combined: [UInt8](repeating: 0, count: 39)) }
     #expect(throws: AggregationCryptoError.self) {
       try SealedBox.seal(plaintext, using: SymmetricKey(randomByteCount: 16), associatedData: [])

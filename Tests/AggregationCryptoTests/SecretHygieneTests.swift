@@ -96,3 +96,42 @@ import Testing
     #expect(statistic < 330.52)
   }
 }
+
+@Suite struct RandomnessVectorTests {
+  // The deterministic generator's stream, computed independently (Python `cryptography`):
+  // key₀ = HMAC-SHA256(key: "swift-private-aggregation/rng-seed/v1", message: 42 as 8 LE bytes);
+  // each refill is 1056 bytes of original ChaCha20 (64-bit nonce 0, counter 0) under keyᵢ: the
+  // first 1024 are output, the last 32 become keyᵢ₊₁ (fast key erasure).
+  @Test func seededStreamIsPinned() {
+    let generator = ChaChaRandomNumberGenerator(insecureDeterministicSeed: 42)
+    let values = (0..<130).map { _ in generator.next() }
+    #expect(values[0] == 0xa8a9_69cd_3c16_a395)
+    #expect(values[1] == 0x063a_544f_d5eb_4b7c)
+    #expect(values[2] == 0x3e2c_4073_26e4_b452)
+    #expect(values[128] == 0x87e0_3dfc_ff3d_5fde)  // first value after the key was replaced
+    #expect(values[129] == 0x3dd7_9655_3098_1260)
+  }
+
+  @Test func identitySeedsRoundTrip() throws {
+    let key = Signing.PrivateKey()
+    let reloaded = try Signing.PrivateKey(seed: key.seed)
+    #expect(reloaded.publicKey == key.publicKey)
+  }
+
+  // Random bytes never trap the parsers of remote input.
+  @Test func randomInputsAreRejectedWithoutTrapping() throws {
+    let random = ChaChaRandomNumberGenerator(insecureDeterministicSeed: 77)
+    let key = SymmetricKey(randomByteCount: 32)
+    for length in 0..<200 {
+      var bytes = [UInt8](repeating: 0, count: length)
+      bytes.withUnsafeMutableBytes { random.fill($0) }
+      if let box = try? SealedBox(combined: bytes) {
+        #expect(throws: AggregationCryptoError.self) {
+          try box.open(using: key, associatedData: [])
+        }
+      }
+      _ = try? Signing.PublicKey(rawRepresentation: bytes)
+      _ = try? KeyAgreement.PublicKey(rawRepresentation: bytes)
+    }
+  }
+}

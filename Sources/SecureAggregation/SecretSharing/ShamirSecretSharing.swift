@@ -12,6 +12,13 @@ public import AggregationCrypto
 /// Up to 65,535 parties (ids 1...65535) and any threshold 1 ≤ t ≤ n. Field arithmetic on the
 /// secret, the coefficients and the share values runs in constant time; only the Lagrange
 /// coefficients, which depend on public ids alone, are computed without that care.
+///
+/// Sharing gives secrecy, not integrity: any t points lie on some polynomial, so a party that
+/// alters its share can shift the rebuilt secret undetected when exactly t shares are used.
+/// Shares must therefore travel authenticated (the protocol seals each one with
+/// XChaCha20-Poly1305 for its recipient, and checks a rebuilt masking key against the owner's
+/// advertised public key). ``reconstruct(from:threshold:)`` does check what it can: shares beyond
+/// the first t must lie on the same polynomial, and every rebuilt chunk must fit in its 7 bytes.
 public enum ShamirSecretSharing {
   /// The most shares a secret can be split into: ids are nonzero 16-bit values.
   public static let maximumShareCount = Int(UInt16.max)
@@ -39,7 +46,7 @@ public enum ShamirSecretSharing {
       throw .tooManyShares(requested: shareCount, maximum: maximumShareCount)
     }
     guard shareCount >= 1 else {
-      throw .invalidThreshold(threshold: threshold, shareCount: shareCount)
+      throw .invalidParameter(name: "shareCount", value: "\(shareCount)", expected: "1...65535")
     }
     let ids = (1...shareCount).map { UInt16(truncatingIfNeeded: $0) }
     return try split(secret, threshold: threshold, shareIDs: ids, randomSource: source)
@@ -120,14 +127,16 @@ public enum ShamirSecretSharing {
 
   /// Rebuilds the secret from at least `threshold` shares.
   ///
-  /// The first `threshold` shares are used. Interpolation of shares that do not belong together
-  /// is detected with high probability (a rebuilt chunk that does not fit in 7 bytes) and reported
-  /// as malformed.
+  /// The first `threshold` shares rebuild the secret; every further share must lie on the same
+  /// polynomials, or the call throws ``SecureAggregationError/inconsistentShares``. With exactly
+  /// `threshold` shares, an inconsistency shows only when a rebuilt chunk does not fit in its 7
+  /// bytes (likely for random changes, not for crafted ones: see the type's discussion).
   ///
   /// - Throws: ``SecureAggregationError/tooFewShares(needed:received:)`` with fewer than
   ///   `threshold` shares; ``SecureAggregationError/duplicateShareID(_:)``,
   ///   ``SecureAggregationError/invalidThreshold(threshold:shareCount:)``, and
-  ///   ``SecureAggregationError/malformedShare(reason:)`` for shares of different secrets.
+  ///   ``SecureAggregationError/malformedShare(reason:)`` for shares of different secrets, and
+  ///   ``SecureAggregationError/inconsistentShares``.
   public static func reconstruct(from shares: [SecretShare], threshold: Int)
     throws(SecureAggregationError) -> SecureBytes
   {
@@ -141,11 +150,17 @@ public enum ShamirSecretSharing {
     let used = Array(shares.prefix(threshold))
     let secretByteCount = used[0].secretByteCount
     guard
-      used.allSatisfy({
+      shares.allSatisfy({
         $0.secretByteCount == secretByteCount && $0.elementCount == used[0].elementCount
       })
     else {
       throw .malformedShare(reason: "the shares belong to secrets of different lengths")
+    }
+    // Shares beyond the first t must be the polynomials' values at their ids (compared in
+    // constant time; only the overall verdict is branched on).
+    for extra in shares.dropFirst(threshold) {
+      let expected = interpolate(used, at: UInt64(extra.id))
+      guard expected == extra.values else { throw .inconsistentShares }
     }
     let chunks = used[0].elementCount
     let constants = interpolate(used, at: 0)
@@ -165,10 +180,7 @@ public enum ShamirSecretSharing {
         }
       }
     }
-    guard overflow == 0 else {
-      throw .malformedShare(
-        reason: "the shares are inconsistent: they do not lie on one polynomial")
-    }
+    guard overflow == 0 else { throw .inconsistentShares }
     return secret
   }
 

@@ -184,12 +184,26 @@ import Testing
     var raw = shares[2].serialized.unprotectedArray
     raw[raw.count - 3] ^= 0x01
     let forged = try SecretShare(serialized: SecureBytes(raw))
-    #expect(
-      throws: SecureAggregationError.malformedShare(
-        reason: "the shares are inconsistent: they do not lie on one polynomial")
-    ) {
+    #expect(throws: SecureAggregationError.inconsistentShares) {
       try ShamirSecretSharing.reconstruct(from: [shares[0], shares[1], forged], threshold: 3)
     }
+    // With a fourth, honest share the forged one is caught whatever it holds: a crafted change
+    // that keeps every chunk in range (here +1 in the lowest chunk, whose Lagrange coefficient
+    // for ids 1, 2, 3 is 1) passes with three shares but not against the extra share.
+    var subtle = shares[2].serialized.unprotectedArray
+    subtle[6] ^= 0x01
+    let crafted = try SecretShare(serialized: SecureBytes(subtle))
+    #expect(throws: Never.self) {
+      try ShamirSecretSharing.reconstruct(from: [shares[0], shares[1], crafted], threshold: 3)
+    }
+    #expect(throws: SecureAggregationError.inconsistentShares) {
+      try ShamirSecretSharing.reconstruct(
+        from: [shares[0], shares[1], crafted, shares[3]], threshold: 3)
+    }
+    #expect(
+      try ShamirSecretSharing.reconstruct(
+        from: [shares[3], shares[1], shares[0], shares[2]], threshold: 3)
+        == secret)
   }
 
   @Test func deterministicSourcesReproduceShares() throws {

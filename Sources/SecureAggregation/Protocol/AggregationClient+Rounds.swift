@@ -1,0 +1,328 @@
+extension AggregationClient {
+  // MARK: Round 0: AdvertiseKeys
+
+  /// Round 0: checks the announced session against this client's configuration, draws fresh
+  /// key pairs c_u and s_u, and advertises their public keys (signed in active mode).
+  ///
+  /// - Throws: ``SecureAggregationError/sessionMismatch`` when the server's session id does not
+  ///   match this client's configuration and the nonce; ``SecureAggregationError/unexpectedMessage(received:expected:)``
+  ///   outside this round.
+  public mutating func advertiseKeys(for announcement: SessionAnnouncement)
+    throws(SecureAggregationError) -> AdvertiseKeysMessage
+  {
+    try expect(.awaitingAnnouncement, for: "session announcement")
+    let sessionID = try SessionID(configuration: configuration, nonce: announcement.nonce)
+    guard sessionID == announcement.sessionID else { throw .sessionMismatch }
+    let graph = try configuration.neighborGraph(sessionID: sessionID)
+    let encryptionKey = KeyAgreement.PrivateKey(from: randomSource)
+    let maskingKey = KeyAgreement.PrivateKey(from: randomSource)
+    var message = AdvertiseKeysMessage(
+      sessionID: sessionID, sender: id, encryptionKey: encryptionKey.publicKey,
+      maskingKey: maskingKey.publicKey, signature: [])
+    if configuration.securityMode == .active, let identityKey {
+      message = AdvertiseKeysMessage(
+        sessionID: sessionID, sender: id, encryptionKey: message.encryptionKey,
+        maskingKey: message.maskingKey, signature: identityKey.signature(for: message.signedBytes))
+    }
+    session = ClientSession(
+      sessionID: sessionID, neighbors: Set(graph.neighbors(of: id)), encryptionKey: encryptionKey,
+      maskingKey: maskingKey)
+    phase = .awaitingKeyDirectory
+    return message
+  }
+
+  // MARK: Round 1: ShareKeys
+
+  /// Round 1: checks the neighbours' keys, draws the self-mask seed b_u, Shamir-shares b_u and
+  /// the masking key s_u among those neighbours, and encrypts each pair of shares for its
+  /// recipient.
+  ///
+  /// - Throws: ``SecureAggregationError/unknownParticipant(_:)`` for an entry that is not a
+  ///   neighbour, ``SecureAggregationError/duplicateParticipant(_:)``,
+  ///   ``SecureAggregationError/invalidSignature(signer:)`` (active mode),
+  ///   ``SecureAggregationError/tooFewNeighbors(needed:available:)`` when fewer than t
+  ///   neighbours advertised, and ``SecureAggregationError/sessionMismatch``.
+  public mutating func shareKeys(for directory: KeyDirectoryMessage)
+    throws(SecureAggregationError) -> ShareKeysMessage
+  {
+    try expect(.awaitingKeyDirectory, for: "key directory")
+    try checkEnvelope(sessionID: directory.sessionID, recipient: directory.recipient)
+    guard var session else { throw .aborted }
+    var neighborKeys: [ParticipantID: AdvertiseKeysMessage] = [:]
+    for entry in directory.neighbors {
+      guard entry.sessionID == session.sessionID else { throw .sessionMismatch }
+      guard session.neighbors.contains(entry.sender) else {
+        throw .unknownParticipant(entry.sender.rawValue)
+      }
+      guard neighborKeys[entry.sender] == nil else { throw .duplicateParticipant(entry.sender) }
+      if configuration.securityMode == .active {
+        guard let identity = identityDirectory[entry.sender] else {
+          throw .missingIdentityKey(entry.sender)
+        }
+        guard identity.isValidSignature(entry.signature, for: entry.signedBytes) else {
+          throw .invalidSignature(signer: entry.sender)
+        }
+      }
+      neighborKeys[entry.sender] = entry
+    }
+    guard neighborKeys.count >= configuration.threshold else {
+      throw .tooFewNeighbors(needed: configuration.threshold, available: neighborKeys.count)
+    }
+
+    let recipients = neighborKeys.keys.sorted()
+    let seed = SecureBytes(randomCount: KeySchedule.secretByteCount, from: randomSource)
+    let shareIDs = recipients.map(\.rawValue)
+    let maskingShares = try ShamirSecretSharing.split(
+      session.maskingKey.rawRepresentation, threshold: configuration.threshold,
+      shareIDs: shareIDs, randomSource: randomSource)
+    let seedShares = try ShamirSecretSharing.split(
+      seed, threshold: configuration.threshold, shareIDs: shareIDs, randomSource: randomSource)
+
+    var boxes: [EncryptedShare] = []
+    boxes.reserveCapacity(recipients.count)
+    for (index, recipient) in recipients.enumerated() {
+      guard let peer = neighborKeys[recipient] else { continue }
+      let key = try shareKey(session: session, peer: peer)
+      let plaintext = maskingShares[index].serialized.appending(seedShares[index].serialized)
+      do {
+        let box = try SealedBox.seal(
+          plaintext, using: key,
+          associatedData: KeySchedule.shareAssociatedData(
+            sessionID: session.sessionID, sender: id, recipient: recipient),
+          nonceSource: randomSource)
+        boxes.append(EncryptedShare(peer: recipient, box: box))
+      } catch {
+        throw .invalidParameter(name: "share key", value: "\(error)", expected: "32 bytes")
+      }
+    }
+    session.neighborKeys = neighborKeys
+    session.selfMaskSeed = seed
+    self.session = session
+    phase = .awaitingShareRelay
+    return ShareKeysMessage(sessionID: session.sessionID, sender: id, shares: boxes)
+  }
+
+  // MARK: Round 2: MaskedInputCollection
+
+  /// Round 2: decrypts the neighbours' shares and returns `input` masked with the self mask and
+  /// one pairwise mask per neighbour whose shares arrived (added when this client's id is the
+  /// lower, subtracted otherwise).
+  ///
+  /// - Throws: ``SecureAggregationError/shareDecryptionFailed(sender:)`` when a box does not
+  ///   open or parse, ``SecureAggregationError/unknownParticipant(_:)`` for a sender that did not
+  ///   advertise as a neighbour, ``SecureAggregationError/duplicateParticipant(_:)``,
+  ///   ``SecureAggregationError/tooFewNeighbors(needed:available:)`` when fewer than t
+  ///   neighbours' shares arrived, and ``SecureAggregationError/invalidParameter(name:value:expected:)``
+  ///   when `input` has the wrong length or modulus.
+  public mutating func maskedInput(for relay: ShareRelayMessage, input: ModularVector)
+    throws(SecureAggregationError) -> MaskedInputMessage
+  {
+    try expect(.awaitingShareRelay, for: "share relay")
+    try checkEnvelope(sessionID: relay.sessionID, recipient: relay.recipient)
+    guard var session, let seed = session.selfMaskSeed else { throw .aborted }
+    guard input.count == configuration.vectorLength, input.modulus == configuration.modulus else {
+      throw .invalidParameter(
+        name: "input", value: "\(input.count) elements mod \(input.modulus)",
+        expected: "\(configuration.vectorLength) elements mod \(configuration.modulus)")
+    }
+    var held: [ParticipantID: (maskingKey: SecretShare, selfMaskSeed: SecretShare)] = [:]
+    for encrypted in relay.shares {
+      let sender = encrypted.peer
+      guard let peer = session.neighborKeys[sender] else {
+        throw .unknownParticipant(sender.rawValue)
+      }
+      guard held[sender] == nil else { throw .duplicateParticipant(sender) }
+      held[sender] = try openShares(encrypted.box, from: peer, session: session)
+    }
+    guard held.count >= configuration.threshold else {
+      throw .tooFewNeighbors(needed: configuration.threshold, available: held.count)
+    }
+
+    var masked = input
+    let selfMask = try KeySchedule.selfMask(
+      seed: seed, sessionID: session.sessionID, owner: id, modulus: configuration.modulus)
+    try masked.applyMask(selfMask, .add)
+    for peerID in held.keys.sorted() {
+      guard let peer = session.neighborKeys[peerID] else { continue }
+      let agreement: KeyAgreement.SharedSecret
+      do {
+        agreement = try session.maskingKey.sharedSecret(with: peer.maskingKey)
+      } catch {
+        throw .invalidMessage(reason: "participant \(peerID)'s masking key has small order")
+      }
+      let generator = try KeySchedule.pairwiseMask(
+        agreement: agreement, sessionID: session.sessionID,
+        first: (id, session.maskingKey.publicKey), second: (peerID, peer.maskingKey),
+        modulus: configuration.modulus)
+      try masked.applyMask(generator, id < peerID ? .add : .subtract)
+    }
+    session.heldShares = held
+    self.session = session
+    phase = .awaitingSurvivors
+    return MaskedInputMessage(sessionID: session.sessionID, sender: id, maskedInput: masked)
+  }
+
+  // MARK: Round 3: ConsistencyCheck (active mode)
+
+  /// Round 3 (active mode): checks the survivor set and signs exactly that set.
+  ///
+  /// - Throws: the survivor-set errors of ``unmaskingResponse(for:)``, and
+  ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` in semi-honest mode.
+  public mutating func consistencySignature(for request: ConsistencyCheckRequest)
+    throws(SecureAggregationError) -> ConsistencySignatureMessage
+  {
+    guard configuration.securityMode == .active else {
+      throw .unexpectedMessage(
+        received: "consistency-check request", expected: "no consistency round in semi-honest mode")
+    }
+    try expect(.awaitingSurvivors, for: "consistency-check request")
+    try checkEnvelope(sessionID: request.sessionID, recipient: request.recipient)
+    guard var session, let identityKey else { throw .aborted }
+    try validateSurvivors(request.survivors, session: session)
+    let signature = identityKey.signature(
+      for: ConsistencySignatureMessage.signedBytes(
+        sessionID: session.sessionID, survivors: request.survivors))
+    session.signedSurvivors = request.survivors
+    self.session = session
+    phase = .awaitingUnmaskingRequest
+    return ConsistencySignatureMessage(
+      sessionID: session.sessionID, sender: id, signature: signature)
+  }
+
+  // MARK: Round 4: Unmasking
+
+  /// Round 4: for every neighbour whose shares this client holds, reveals exactly one share — of
+  /// its self-mask seed if it is in the survivor set, of its masking key if not. A client answers
+  /// once; any later request is refused, so the server can never collect both shares of one
+  /// neighbour from it.
+  ///
+  /// - Throws: ``SecureAggregationError/tooFewSurvivors(round:needed:remaining:)`` when the set
+  ///   is smaller than ``AggregationConfiguration/minimumSurvivors``,
+  ///   ``SecureAggregationError/tooFewNeighbors(needed:available:)`` when fewer than t of this
+  ///   client's neighbours survived, ``SecureAggregationError/survivorSetNotNested(_:)``,
+  ///   ``SecureAggregationError/unknownParticipant(_:)``,
+  ///   ``SecureAggregationError/duplicateParticipant(_:)``; in active mode also
+  ///   ``SecureAggregationError/survivorSetChanged``, ``SecureAggregationError/invalidSignature(signer:)``
+  ///   and too few valid signatures.
+  public mutating func unmaskingResponse(for request: UnmaskingRequest)
+    throws(SecureAggregationError) -> UnmaskingResponse
+  {
+    let expected: Phase =
+      configuration.securityMode == .active ? .awaitingUnmaskingRequest : .awaitingSurvivors
+    try expect(expected, for: "unmasking request")
+    try checkEnvelope(sessionID: request.sessionID, recipient: request.recipient)
+    guard let session else { throw .aborted }
+    try validateSurvivors(request.survivors, session: session)
+    if configuration.securityMode == .active {
+      guard request.survivors == session.signedSurvivors else { throw .survivorSetChanged }
+      try verifyConsistencySignatures(request, session: session)
+    }
+    let survivors = Set(request.survivors)
+    var shares: [RevealedShare] = []
+    shares.reserveCapacity(session.heldShares.count)
+    for owner in session.heldShares.keys.sorted() {
+      guard let pair = session.heldShares[owner] else { continue }
+      shares.append(
+        survivors.contains(owner)
+          ? RevealedShare(owner: owner, kind: .selfMaskSeed, share: pair.selfMaskSeed)
+          : RevealedShare(owner: owner, kind: .maskingKey, share: pair.maskingKey))
+    }
+    phase = .finished
+    self.session = nil  // Nothing secret is needed any more; release it (and so wipe it).
+    return UnmaskingResponse(sessionID: request.sessionID, sender: id, shares: shares)
+  }
+
+  // MARK: Checks
+
+  /// The honest-client checks on a survivor set U3.
+  func validateSurvivors(_ survivors: [ParticipantID], session: ClientSession)
+    throws(SecureAggregationError)
+  {
+    var seen = Set<ParticipantID>()
+    var previous: ParticipantID?
+    for survivor in survivors {
+      guard survivor.index <= configuration.clientCount else {
+        throw .unknownParticipant(survivor.rawValue)
+      }
+      guard seen.insert(survivor).inserted else { throw .duplicateParticipant(survivor) }
+      if let previous, survivor < previous {
+        throw .invalidMessage(reason: "the survivor set is not in ascending order")
+      }
+      previous = survivor
+      // Nested: a neighbour in U3 must be one whose shares this client holds (U3 ⊆ U2 ⊆ U1).
+      if session.neighbors.contains(survivor), session.heldShares[survivor] == nil {
+        throw .survivorSetNotNested(survivor)
+      }
+    }
+    guard seen.contains(id) else { throw .survivorSetNotNested(id) }
+    guard survivors.count >= configuration.minimumSurvivors else {
+      throw .tooFewSurvivors(
+        round: .maskedInputCollection, needed: configuration.minimumSurvivors,
+        remaining: survivors.count)
+    }
+    let survivingNeighbors = session.heldShares.keys.filter { seen.contains($0) }.count
+    guard survivingNeighbors >= configuration.threshold else {
+      throw .tooFewNeighbors(needed: configuration.threshold, available: survivingNeighbors)
+    }
+  }
+
+  /// Active mode: every signature must verify, come from a distinct surviving neighbour, and at
+  /// least t of them must be present.
+  func verifyConsistencySignatures(_ request: UnmaskingRequest, session: ClientSession)
+    throws(SecureAggregationError)
+  {
+    let survivors = Set(request.survivors)
+    let signedBytes = ConsistencySignatureMessage.signedBytes(
+      sessionID: session.sessionID, survivors: request.survivors)
+    var signers = Set<ParticipantID>()
+    for entry in request.signatures {
+      guard session.neighbors.contains(entry.signer), survivors.contains(entry.signer) else {
+        throw .unknownParticipant(entry.signer.rawValue)
+      }
+      guard signers.insert(entry.signer).inserted else { throw .duplicateParticipant(entry.signer) }
+      guard let identity = identityDirectory[entry.signer] else {
+        throw .missingIdentityKey(entry.signer)
+      }
+      guard identity.isValidSignature(entry.signature, for: signedBytes) else {
+        throw .invalidSignature(signer: entry.signer)
+      }
+    }
+    guard signers.count >= configuration.threshold else {
+      throw .tooFewNeighbors(needed: configuration.threshold, available: signers.count)
+    }
+  }
+
+  func shareKey(session: ClientSession, peer: AdvertiseKeysMessage)
+    throws(SecureAggregationError) -> SymmetricKey
+  {
+    let agreement: KeyAgreement.SharedSecret
+    do {
+      agreement = try session.encryptionKey.sharedSecret(with: peer.encryptionKey)
+    } catch {
+      throw .invalidMessage(reason: "participant \(peer.sender)'s encryption key has small order")
+    }
+    return try KeySchedule.shareEncryptionKey(
+      agreement: agreement, sessionID: session.sessionID,
+      first: (id, session.encryptionKey.publicKey), second: (peer.sender, peer.encryptionKey))
+  }
+
+  func openShares(_ box: SealedBox, from peer: AdvertiseKeysMessage, session: ClientSession)
+    throws(SecureAggregationError) -> (maskingKey: SecretShare, selfMaskSeed: SecretShare)
+  {
+    let key = try shareKey(session: session, peer: peer)
+    let associatedData = KeySchedule.shareAssociatedData(
+      sessionID: session.sessionID, sender: peer.sender, recipient: id)
+    guard let plaintext = try? box.open(using: key, associatedData: associatedData),
+      plaintext.count == 2 * KeySchedule.serializedShareByteCount
+    else { throw .shareDecryptionFailed(sender: peer.sender) }
+    let half = KeySchedule.serializedShareByteCount
+    guard
+      let maskingShare = try? SecretShare(serialized: plaintext.extracting(0..<half)),
+      let seedShare = try? SecretShare(serialized: plaintext.extracting(half..<(2 * half))),
+      maskingShare.id == id.rawValue, seedShare.id == id.rawValue,
+      maskingShare.secretByteCount == KeySchedule.secretByteCount,
+      seedShare.secretByteCount == KeySchedule.secretByteCount
+    else { throw .shareDecryptionFailed(sender: peer.sender) }
+    return (maskingShare, seedShare)
+  }
+}

@@ -1,0 +1,137 @@
+/// One client's side of the protocol, as a sans-IO state machine.
+///
+/// Each round is one `mutating` method that takes the server's message and returns the message to
+/// send back. Nothing here touches a network, a clock or global state: a transport calls these
+/// methods and carries the bytes. When a method throws, the client is unchanged (a transport may
+/// treat the client as dropped, or retry with a corrected message).
+///
+/// The client enforces the rules that make the protocol secure whatever the server does: fresh
+/// keys and seed every session; it reveals, for each neighbour, either the share of its masking
+/// key (neighbour dropped) or the share of its self-mask seed (neighbour survived), never both,
+/// and answers at most one unmasking request; it refuses survivor sets smaller than the threshold
+/// or than ``AggregationConfiguration/minimumSurvivors``, sets that are not nested in what it saw,
+/// unknown or duplicate ids, and messages of another session or round; in active mode it checks
+/// every signature against the caller's identity directory.
+///
+/// Secrets (both private keys, the seed, the shares it holds) live in zeroizing storage and never
+/// appear in errors or descriptions.
+public struct AggregationClient {
+  /// Where a client is in the protocol.
+  public enum Phase: String, Sendable, Hashable {
+    /// Waiting for the server's ``SessionAnnouncement``.
+    case awaitingAnnouncement = "awaiting announcement"
+    /// Sent its keys; waiting for its neighbours' keys (``KeyDirectoryMessage``).
+    case awaitingKeyDirectory = "awaiting key directory"
+    /// Sent its shares; waiting for its neighbours' shares (``ShareRelayMessage``).
+    case awaitingShareRelay = "awaiting share relay"
+    /// Sent its masked input; waiting for the survivor set (``ConsistencyCheckRequest`` in active
+    /// mode, ``UnmaskingRequest`` otherwise).
+    case awaitingSurvivors = "awaiting survivors"
+    /// Active mode: signed the survivor set; waiting for the ``UnmaskingRequest``.
+    case awaitingUnmaskingRequest = "awaiting unmasking request"
+    /// Answered the unmasking request; the client's part is done.
+    case finished = "finished"
+  }
+
+  /// The session's public parameters.
+  public let configuration: AggregationConfiguration
+  /// This client's id.
+  public let id: ParticipantID
+  /// Where the client is.
+  public internal(set) var phase: Phase = .awaitingAnnouncement
+
+  let identityKey: IdentityPrivateKey?
+  let identityDirectory: [ParticipantID: IdentityPublicKey]
+  let randomSource: RandomSource
+  var session: ClientSession?
+
+  /// A client that draws every secret from the system's secure generator.
+  ///
+  /// - Parameters:
+  ///   - configuration: The session's parameters, as the server has them.
+  ///   - id: This client's id, 1...n.
+  ///   - identityKey: Active mode: this client's Ed25519 identity key.
+  ///   - identityDirectory: Active mode: every participant's identity public key, from the
+  ///     caller's own directory (PKI), never from the server.
+  /// - Throws: ``SecureAggregationError/invalidParameter(name:value:expected:)`` for an id outside
+  ///   the cohort, or active mode without an identity key or directory entry for this client.
+  public init(
+    configuration: AggregationConfiguration, id: ParticipantID,
+    identityKey: IdentityPrivateKey? = nil,
+    identityDirectory: [ParticipantID: IdentityPublicKey] = [:]
+  ) throws(SecureAggregationError) {
+    try self.init(
+      configuration: configuration, id: id, identityKey: identityKey,
+      identityDirectory: identityDirectory, randomSource: .system)
+  }
+
+  /// A client whose keys, seed and shares come from `randomSource` — for reproducible simulations
+  /// and tests only.
+  ///
+  /// - Warning: Insecure with a deterministic source: whoever knows the seed knows every secret.
+  public init(
+    configuration: AggregationConfiguration, id: ParticipantID,
+    identityKey: IdentityPrivateKey? = nil,
+    identityDirectory: [ParticipantID: IdentityPublicKey] = [:],
+    insecureRandomSource randomSource: RandomSource
+  ) throws(SecureAggregationError) {
+    try self.init(
+      configuration: configuration, id: id, identityKey: identityKey,
+      identityDirectory: identityDirectory, randomSource: randomSource)
+  }
+
+  private init(
+    configuration: AggregationConfiguration, id: ParticipantID, identityKey: IdentityPrivateKey?,
+    identityDirectory: [ParticipantID: IdentityPublicKey], randomSource: RandomSource
+  ) throws(SecureAggregationError) {
+    guard id.index <= configuration.clientCount else {
+      throw .invalidParameter(
+        name: "id", value: "\(id)", expected: "1...\(configuration.clientCount)")
+    }
+    if configuration.securityMode == .active {
+      guard let identityKey else {
+        throw .invalidParameter(
+          name: "identityKey", value: "nil", expected: "an identity key in active mode")
+      }
+      guard identityDirectory[id] == identityKey.publicKey else {
+        throw .invalidParameter(
+          name: "identityDirectory", value: "no matching entry for \(id)",
+          expected: "this client's own identity public key in the directory")
+      }
+    }
+    self.configuration = configuration
+    self.id = id
+    self.identityKey = identityKey
+    self.identityDirectory = identityDirectory
+    self.randomSource = randomSource
+  }
+
+  func expect(_ expected: Phase, for message: String) throws(SecureAggregationError) {
+    guard phase == expected else {
+      throw .unexpectedMessage(received: message, expected: "the client is \(phase.rawValue)")
+    }
+  }
+
+  func checkEnvelope(sessionID: SessionID, recipient: ParticipantID) throws(SecureAggregationError)
+  {
+    guard let session, session.sessionID == sessionID else { throw .sessionMismatch }
+    guard recipient == id else { throw .wrongRecipient(expected: id, received: recipient) }
+  }
+}
+
+/// What a client holds during one session; secrets are in zeroizing classes.
+struct ClientSession {
+  let sessionID: SessionID
+  /// The client's neighbours in the session's graph.
+  let neighbors: Set<ParticipantID>
+  let encryptionKey: KeyAgreement.PrivateKey
+  let maskingKey: KeyAgreement.PrivateKey
+  /// N1: neighbours that advertised keys, with their keys.
+  var neighborKeys: [ParticipantID: AdvertiseKeysMessage] = [:]
+  /// N2: neighbours whose shares this client holds: (masking-key share, self-mask-seed share).
+  var heldShares: [ParticipantID: (maskingKey: SecretShare, selfMaskSeed: SecretShare)] = [:]
+  /// b_u, drawn in round 1.
+  var selfMaskSeed: SecureBytes?
+  /// Active mode: the survivor set this client signed.
+  var signedSurvivors: [ParticipantID]?
+}

@@ -1,0 +1,192 @@
+/// The public parameters of one secure aggregation, agreed by the server and every client before
+/// round 0 and bound into the session id.
+///
+/// Two thresholds are named once here:
+/// - ``threshold`` (t) is the Shamir threshold: how many of a client's neighbours must answer to
+///   rebuild its masking key or self-mask seed. In SecAgg+ it counts within a neighbourhood; for
+///   the complete graph, among all other clients.
+/// - ``minimumSurvivors`` is the fewest inputs any released sum may contain: the server aborts, and
+///   honest clients refuse to unmask, when fewer clients than that sent masked inputs.
+///
+/// The initializer validates everything and throws
+/// ``SecureAggregationError/invalidParameter(name:value:expected:)`` naming the parameter and what
+/// would fit, so a bad configuration fails before any round starts.
+public struct AggregationConfiguration: Sendable, Hashable {
+  /// Which clients exchange masks and key shares.
+  public enum Graph: Sendable, Hashable {
+    /// Every client is every other client's neighbour (SecAgg, Bonawitz et al. 2017).
+    case complete
+    /// A random Harary graph in which every client has `degree` neighbours, an even number in
+    /// 2...n − 2 (SecAgg+, Bell et al. 2020); see ``ParameterFinder`` for choosing the degree and
+    /// threshold.
+    case harary(degree: Int)
+  }
+
+  /// The adversary the protocol defends against.
+  public enum SecurityMode: String, Sendable, Hashable, CaseIterable {
+    /// The server and colluding clients follow the protocol but try to learn more from what they
+    /// see.
+    case semiHonest = "semi-honest"
+    /// The server may deviate arbitrarily (lie about who dropped, show different clients different
+    /// sets), colluding with up to ``AggregationConfiguration/corruptedClientBound`` clients.
+    /// Round-0 keys are signed with identity keys and a consistency round precedes unmasking.
+    case active
+  }
+
+  /// The largest vector length: 2^30 elements.
+  public static let maximumVectorLength = 1 << 30
+
+  /// The number of clients n; their ids are 1...n.
+  public let clientCount: Int
+  /// The number of elements m in every client's vector.
+  public let vectorLength: Int
+  /// The ring Z_R the vectors live in.
+  public let modulus: Modulus
+  /// The neighbour graph.
+  public let graph: Graph
+  /// The Shamir threshold t.
+  public let threshold: Int
+  /// The fewest inputs a released sum may contain.
+  public let minimumSurvivors: Int
+  /// The adversary model.
+  public let securityMode: SecurityMode
+  /// n_C: how many clients may collude with the server (0 when none is assumed).
+  public let corruptedClientBound: Int
+
+  /// A validated configuration.
+  ///
+  /// - Parameters:
+  ///   - clientCount: n, 2...65535.
+  ///   - vectorLength: m, 1...2^30.
+  ///   - modulus: R.
+  ///   - graph: ``Graph/complete`` by default.
+  ///   - threshold: t; by default a majority of the neighbourhood (semi-honest) or the smallest t
+  ///     the active mode allows.
+  ///   - minimumSurvivors: by default the larger of t and ⌊n/2⌋ + 1.
+  ///   - securityMode: ``SecurityMode/semiHonest`` by default.
+  ///   - corruptedClientBound: n_C, 0 by default.
+  /// - Throws: ``SecureAggregationError/invalidParameter(name:value:expected:)`` for the first
+  ///   parameter out of range, or the bound a security mode needs that fails.
+  public init(
+    clientCount: Int, vectorLength: Int, modulus: Modulus, graph: Graph = .complete,
+    threshold: Int? = nil, minimumSurvivors: Int? = nil, securityMode: SecurityMode = .semiHonest,
+    corruptedClientBound: Int = 0
+  ) throws(SecureAggregationError) {
+    guard (2...ParticipantID.maximumCount).contains(clientCount) else {
+      throw .invalidParameter(
+        name: "clientCount", value: "\(clientCount)", expected: "2...\(ParticipantID.maximumCount)")
+    }
+    guard (1...Self.maximumVectorLength).contains(vectorLength) else {
+      throw .invalidParameter(
+        name: "vectorLength", value: "\(vectorLength)", expected: "1...\(Self.maximumVectorLength)")
+    }
+    let degree: Int
+    switch graph {
+    case .complete:
+      degree = clientCount - 1
+    case .harary(let requested):
+      guard requested.isMultiple(of: 2), (2...(clientCount - 2)).contains(requested) else {
+        throw .invalidParameter(
+          name: "graph degree", value: "\(requested)",
+          expected: clientCount < 4
+            ? "the complete graph: \(clientCount) clients are too few for a Harary graph"
+            : "an even number of neighbours in 2...\(clientCount - 2) for \(clientCount) clients "
+              + "(or the complete graph)")
+      }
+      degree = requested
+    }
+    guard (0..<clientCount).contains(corruptedClientBound) else {
+      throw .invalidParameter(
+        name: "corruptedClientBound", value: "\(corruptedClientBound)",
+        expected: "0...\(clientCount - 1)")
+    }
+    let smallestThreshold = Self.smallestThreshold(
+      clientCount: clientCount, degree: degree, isComplete: graph == .complete,
+      securityMode: securityMode, corruptedClientBound: corruptedClientBound)
+    let defaultThreshold =
+      securityMode == .semiHonest ? Swift.max(degree / 2 + 1, smallestThreshold) : smallestThreshold
+    let threshold = threshold ?? defaultThreshold
+    guard threshold <= degree, threshold >= smallestThreshold else {
+      throw .invalidParameter(
+        name: "threshold", value: "\(threshold)",
+        expected: smallestThreshold <= degree
+          ? "\(smallestThreshold)...\(degree) (\(Self.thresholdBoundDescription(securityMode: securityMode, isComplete: graph == .complete)))"
+          : "no threshold fits: \(securityMode.rawValue) mode needs t ≥ \(smallestThreshold) "
+            + "but a client has only \(degree) neighbours; use more neighbours or clients")
+    }
+    let minimumSurvivors = minimumSurvivors ?? Swift.max(threshold, clientCount / 2 + 1)
+    guard (1...clientCount).contains(minimumSurvivors) else {
+      throw .invalidParameter(
+        name: "minimumSurvivors", value: "\(minimumSurvivors)", expected: "1...\(clientCount)")
+    }
+    self.clientCount = clientCount
+    self.vectorLength = vectorLength
+    self.modulus = modulus
+    self.graph = graph
+    self.threshold = threshold
+    self.minimumSurvivors = minimumSurvivors
+    self.securityMode = securityMode
+    self.corruptedClientBound = corruptedClientBound
+  }
+
+  /// The number of neighbours each client has (n − 1 for the complete graph).
+  public var degree: Int {
+    switch graph {
+    case .complete: return clientCount - 1
+    case .harary(let degree): return degree
+    }
+  }
+
+  /// The client ids, 1...n.
+  public var participantIDs: [ParticipantID] {
+    (1...clientCount).compactMap { ParticipantID($0) }
+  }
+
+  /// The smallest threshold the mode allows: semi-honest needs t > n_C for the complete graph
+  /// (fewer than t colluders never hold t shares); active needs 2t > n + n_C for the complete
+  /// graph (Bonawitz et al. §6) and 2t > k + 1 within a SecAgg+ neighbourhood, so that no two
+  /// disjoint sets of t answers exist once n_C corrupt clients answer both ways.
+  static func smallestThreshold(
+    clientCount: Int, degree: Int, isComplete: Bool, securityMode: SecurityMode,
+    corruptedClientBound: Int
+  ) -> Int {
+    switch (securityMode, isComplete) {
+    case (.semiHonest, true): return corruptedClientBound + 1
+    case (.semiHonest, false): return 1
+    case (.active, true): return (clientCount + corruptedClientBound) / 2 + 1
+    case (.active, false): return (degree + 1) / 2 + 1
+    }
+  }
+
+  private static func thresholdBoundDescription(securityMode: SecurityMode, isComplete: Bool)
+    -> String
+  {
+    switch (securityMode, isComplete) {
+    case (.semiHonest, true): return "semi-honest needs t > corruptedClientBound and t ≤ n − 1"
+    case (.semiHonest, false): return "t must not exceed the degree"
+    case (.active, true): return "active mode needs 2t > n + corruptedClientBound"
+    case (.active, false): return "active mode needs 2t > degree + 1"
+    }
+  }
+
+  /// The canonical encoding hashed into the session id.
+  var encoded: [UInt8] {
+    var encoder = LengthPrefixedEncoder()
+    encoder.append(Array("secure-aggregation-configuration/v1".utf8))
+    encoder.append(UInt64(clientCount))
+    encoder.append(UInt64(vectorLength))
+    encoder.append(UInt64(modulus.powerOfTwoExponent ?? 0))
+    encoder.append(modulus.value ?? 0)
+    switch graph {
+    case .complete: encoder.append(Array("complete".utf8))
+    case .harary(let degree):
+      encoder.append(Array("harary".utf8))
+      encoder.append(UInt64(degree))
+    }
+    encoder.append(UInt64(threshold))
+    encoder.append(UInt64(minimumSurvivors))
+    encoder.append(Array(securityMode.rawValue.utf8))
+    encoder.append(UInt64(corruptedClientBound))
+    return encoder.bytes
+  }
+}

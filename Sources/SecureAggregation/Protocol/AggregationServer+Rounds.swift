@@ -1,0 +1,345 @@
+extension AggregationServer {
+  // MARK: Round 0: AdvertiseKeys
+
+  /// Round 0: records a client's advertised keys (checking its signature in active mode when the
+  /// server has the directory).
+  ///
+  /// - Throws: ``SecureAggregationError/sessionMismatch``, ``SecureAggregationError/unknownParticipant(_:)``,
+  ///   ``SecureAggregationError/duplicateParticipant(_:)``, ``SecureAggregationError/invalidSignature(signer:)``.
+  public mutating func receive(_ message: AdvertiseKeysMessage) throws(SecureAggregationError) {
+    try expect(.collectingKeys, for: "advertise-keys message")
+    try checkSender(message.sender, sessionID: message.sessionID)
+    guard advertisements[message.sender] == nil else {
+      throw .duplicateParticipant(message.sender)
+    }
+    if configuration.securityMode == .active, let identity = identityDirectory[message.sender] {
+      guard identity.isValidSignature(message.signature, for: message.signedBytes) else {
+        throw .invalidSignature(signer: message.sender)
+      }
+    }
+    advertisements[message.sender] = message
+  }
+
+  /// Closes round 0 (U1 = the clients that advertised) and returns each of them the keys of its
+  /// neighbours in U1.
+  ///
+  /// - Throws: ``SecureAggregationError/tooFewSurvivors(round:needed:remaining:)`` when fewer
+  ///   than ``AggregationConfiguration/minimumSurvivors`` clients advertised.
+  public mutating func closeAdvertiseKeys() throws(SecureAggregationError) -> [KeyDirectoryMessage]
+  {
+    try expect(.collectingKeys, for: "close of the advertise-keys round")
+    try requireSurvivors(advertisements.count, after: .advertiseKeys)
+    var messages: [KeyDirectoryMessage] = []
+    var directories: [ParticipantID: Set<ParticipantID>] = [:]
+    for client in advertisements.keys.sorted() {
+      let neighbors = graph.neighbors(of: client).filter { advertisements[$0] != nil }
+      directories[client] = Set(neighbors)
+      messages.append(
+        KeyDirectoryMessage(
+          sessionID: sessionID, recipient: client,
+          neighbors: neighbors.compactMap { advertisements[$0] }))
+    }
+    self.directories = directories
+    phase = .collectingShares
+    return messages
+  }
+
+  // MARK: Round 1: ShareKeys
+
+  /// Round 1: records a client's encrypted shares, one for each neighbour in the directory it was
+  /// sent, each of the exact length a share pair seals to.
+  ///
+  /// - Throws: ``SecureAggregationError/unknownParticipant(_:)`` for a sender that did not
+  ///   advertise or a recipient outside its directory, ``SecureAggregationError/duplicateParticipant(_:)``,
+  ///   ``SecureAggregationError/invalidMessage(reason:)`` for a missing recipient or a box of
+  ///   the wrong length.
+  public mutating func receive(_ message: ShareKeysMessage) throws(SecureAggregationError) {
+    try expect(.collectingShares, for: "share-keys message")
+    try checkSender(message.sender, sessionID: message.sessionID)
+    guard let directory = directories[message.sender] else {
+      throw .unknownParticipant(message.sender.rawValue)
+    }
+    guard !sharedKeys.contains(message.sender) else { throw .duplicateParticipant(message.sender) }
+    var recipients = Set<ParticipantID>()
+    for share in message.shares {
+      guard directory.contains(share.peer) else { throw .unknownParticipant(share.peer.rawValue) }
+      guard recipients.insert(share.peer).inserted else { throw .duplicateParticipant(share.peer) }
+      guard share.box.combined.count == KeySchedule.shareBoxByteCount else {
+        throw .invalidMessage(
+          reason:
+            "a share box has \(share.box.combined.count) bytes; expected \(KeySchedule.shareBoxByteCount)"
+        )
+      }
+    }
+    guard recipients.count == directory.count else {
+      throw .invalidMessage(
+        reason:
+          "shares for \(recipients.count) of the \(directory.count) neighbours in the directory")
+    }
+    for share in message.shares {
+      pendingBoxes[share.peer, default: []].append(
+        EncryptedShare(peer: message.sender, box: share.box))
+    }
+    sharedKeys.insert(message.sender)
+  }
+
+  /// Closes round 1 (U2 = the clients that sent shares) and relays to each of them the shares its
+  /// neighbours in U2 sent it.
+  ///
+  /// - Throws: ``SecureAggregationError/tooFewSurvivors(round:needed:remaining:)``.
+  public mutating func closeShareKeys() throws(SecureAggregationError) -> [ShareRelayMessage] {
+    try expect(.collectingShares, for: "close of the share-keys round")
+    try requireSurvivors(sharedKeys.count, after: .shareKeys)
+    var messages: [ShareRelayMessage] = []
+    var relayedTo: [ParticipantID: Set<ParticipantID>] = [:]
+    for recipient in sharedKeys.sorted() {
+      let shares = (pendingBoxes[recipient] ?? []).filter { sharedKeys.contains($0.peer) }
+        .sorted { $0.peer < $1.peer }
+      relayedTo[recipient] = Set(shares.map(\.peer))
+      messages.append(ShareRelayMessage(sessionID: sessionID, recipient: recipient, shares: shares))
+    }
+    self.relayedTo = relayedTo
+    pendingBoxes = [:]
+    phase = .collectingMaskedInputs
+    return messages
+  }
+
+  // MARK: Round 2: MaskedInputCollection
+
+  /// Round 2: checks a masked input and adds it into the running sum.
+  ///
+  /// - Throws: ``SecureAggregationError/unknownParticipant(_:)`` for a sender that was relayed no
+  ///   shares, ``SecureAggregationError/duplicateParticipant(_:)``,
+  ///   ``SecureAggregationError/invalidMessage(reason:)`` for a vector of the wrong length or
+  ///   modulus. The sum is untouched then.
+  public mutating func receive(_ message: MaskedInputMessage) throws(SecureAggregationError) {
+    try expect(.collectingMaskedInputs, for: "masked-input message")
+    try checkSender(message.sender, sessionID: message.sessionID)
+    guard relayedTo[message.sender] != nil else {
+      throw .unknownParticipant(message.sender.rawValue)
+    }
+    guard !maskedInputs.contains(message.sender) else {
+      throw .duplicateParticipant(message.sender)
+    }
+    let vector = message.maskedInput
+    guard vector.count == configuration.vectorLength, vector.modulus == configuration.modulus else {
+      throw .invalidMessage(
+        reason: "a masked input of \(vector.count) elements mod \(vector.modulus); expected "
+          + "\(configuration.vectorLength) mod \(configuration.modulus)")
+    }
+    try sum.add(vector)
+    maskedInputs.insert(message.sender)
+  }
+
+  /// Closes round 2 (U3 = the clients whose masked inputs are in the sum) and asks every survivor
+  /// to sign U3 (active mode) or for its shares (semi-honest mode).
+  ///
+  /// - Throws: ``SecureAggregationError/tooFewSurvivors(round:needed:remaining:)`` when fewer
+  ///   than ``AggregationConfiguration/minimumSurvivors`` masked inputs arrived.
+  public mutating func closeMaskedInputCollection() throws(SecureAggregationError)
+    -> SurvivorRequests
+  {
+    try expect(.collectingMaskedInputs, for: "close of the masked-input round")
+    try requireSurvivors(maskedInputs.count, after: .maskedInputCollection)
+    let survivors = maskedInputs.sorted()
+    self.survivors = survivors
+    if configuration.securityMode == .active {
+      phase = .collectingSignatures
+      return .consistencyCheck(
+        survivors.map {
+          ConsistencyCheckRequest(sessionID: sessionID, recipient: $0, survivors: survivors)
+        })
+    }
+    phase = .collectingUnmaskingResponses
+    return .unmasking(
+      survivors.map {
+        UnmaskingRequest(sessionID: sessionID, recipient: $0, survivors: survivors, signatures: [])
+      })
+  }
+
+  // MARK: Round 3: ConsistencyCheck (active mode)
+
+  /// Round 3 (active mode): records a survivor's signature over U3.
+  ///
+  /// - Throws: ``SecureAggregationError/unknownParticipant(_:)`` for a non-survivor,
+  ///   ``SecureAggregationError/duplicateParticipant(_:)``, ``SecureAggregationError/invalidSignature(signer:)``
+  ///   when the server has the signer's identity key and the signature fails.
+  public mutating func receive(_ message: ConsistencySignatureMessage)
+    throws(SecureAggregationError)
+  {
+    try expect(.collectingSignatures, for: "consistency signature")
+    try checkSender(message.sender, sessionID: message.sessionID)
+    guard maskedInputs.contains(message.sender) else {
+      throw .unknownParticipant(message.sender.rawValue)
+    }
+    guard consistencySignatures[message.sender] == nil else {
+      throw .duplicateParticipant(message.sender)
+    }
+    if let identity = identityDirectory[message.sender] {
+      let signed = ConsistencySignatureMessage.signedBytes(
+        sessionID: sessionID, survivors: survivors)
+      guard identity.isValidSignature(message.signature, for: signed) else {
+        throw .invalidSignature(signer: message.sender)
+      }
+    }
+    consistencySignatures[message.sender] = message.signature
+  }
+
+  /// Closes round 3 (U4 = the survivors that signed) and sends each signer the unmasking request
+  /// with its neighbours' signatures.
+  public mutating func closeConsistencyCheck() throws(SecureAggregationError)
+    -> [UnmaskingRequest]
+  {
+    try expect(.collectingSignatures, for: "close of the consistency round")
+    let signers = consistencySignatures.keys.sorted()
+    let requests = signers.map { signer in
+      let signatures = graph.neighbors(of: signer).compactMap { neighbor in
+        consistencySignatures[neighbor].map {
+          ParticipantSignature(signer: neighbor, signature: $0)
+        }
+      }
+      return UnmaskingRequest(
+        sessionID: sessionID, recipient: signer, survivors: survivors, signatures: signatures)
+    }
+    phase = .collectingUnmaskingResponses
+    return requests
+  }
+
+  // MARK: Round 4: Unmasking
+
+  /// Round 4: checks a client's revealed shares — one per neighbour whose shares it was relayed,
+  /// of the self-mask seed for survivors and of the masking key for the dropped — and keeps them.
+  ///
+  /// - Throws: ``SecureAggregationError/unknownParticipant(_:)``, ``SecureAggregationError/duplicateParticipant(_:)``,
+  ///   ``SecureAggregationError/invalidMessage(reason:)`` for a share of the wrong kind, id or
+  ///   length.
+  public mutating func receive(_ message: UnmaskingResponse) throws(SecureAggregationError) {
+    try expect(.collectingUnmaskingResponses, for: "unmasking response")
+    try checkSender(message.sender, sessionID: message.sessionID)
+    let eligible =
+      configuration.securityMode == .active
+      ? consistencySignatures[message.sender] != nil : maskedInputs.contains(message.sender)
+    guard eligible, let held = relayedTo[message.sender] else {
+      throw .unknownParticipant(message.sender.rawValue)
+    }
+    guard !responders.contains(message.sender) else { throw .duplicateParticipant(message.sender) }
+    var owners = Set<ParticipantID>()
+    for revealed in message.shares {
+      guard held.contains(revealed.owner) else {
+        throw .unknownParticipant(revealed.owner.rawValue)
+      }
+      guard owners.insert(revealed.owner).inserted else {
+        throw .duplicateParticipant(revealed.owner)
+      }
+      let expectedKind: ShareKind =
+        maskedInputs.contains(revealed.owner) ? .selfMaskSeed : .maskingKey
+      guard revealed.kind == expectedKind else {
+        throw .invalidMessage(reason: "participant \(revealed.owner) needs a \(expectedKind) share")
+      }
+      guard revealed.share.id == message.sender.rawValue,
+        revealed.share.secretByteCount == KeySchedule.secretByteCount
+      else {
+        throw .invalidMessage(reason: "a share that is not the sender's share of a 32-byte secret")
+      }
+    }
+    for revealed in message.shares {
+      switch revealed.kind {
+      case .selfMaskSeed: selfMaskSeedShares[revealed.owner, default: []].append(revealed.share)
+      case .maskingKey: maskingKeyShares[revealed.owner, default: []].append(revealed.share)
+      }
+    }
+    responders.insert(message.sender)
+  }
+
+  /// Closes round 4: rebuilds every survivor's self-mask seed and every dropped neighbour's
+  /// masking key from t shares, removes those masks from the sum, and releases it.
+  ///
+  /// - Throws: ``SecureAggregationError/recoveryImpossible(client:secret:needed:received:)``
+  ///   naming the first client whose secret fewer than t neighbours revealed, and
+  ///   ``SecureAggregationError/inconsistentRecovery(client:)`` when a rebuilt masking key does
+  ///   not match its advertised public key.
+  public mutating func finish() throws(SecureAggregationError) -> AggregationResult {
+    try expect(.collectingUnmaskingResponses, for: "close of the unmasking round")
+    let threshold = configuration.threshold
+    let modulus = configuration.modulus
+    var jobs: [(generator: MaskGenerator, operation: MaskGenerator.Operation)] = []
+
+    for survivor in survivors {
+      let shares = selfMaskSeedShares[survivor] ?? []
+      guard shares.count >= threshold else {
+        throw .recoveryImpossible(
+          client: survivor, secret: .selfMaskSeed, needed: threshold, received: shares.count)
+      }
+      let seed = try ShamirSecretSharing.reconstruct(from: shares, threshold: threshold)
+      jobs.append(
+        (
+          try KeySchedule.selfMask(
+            seed: seed, sessionID: sessionID, owner: survivor, modulus: modulus), .subtract
+        ))
+    }
+
+    for dropped in sharedKeys.sorted() where !maskedInputs.contains(dropped) {
+      // Survivors that masked with `dropped`: it was relayed to them.
+      let affected = survivors.filter { relayedTo[$0]?.contains(dropped) == true }
+      guard !affected.isEmpty, let advertised = advertisements[dropped] else { continue }
+      let shares = maskingKeyShares[dropped] ?? []
+      guard shares.count >= threshold else {
+        throw .recoveryImpossible(
+          client: dropped, secret: .maskingKey, needed: threshold, received: shares.count)
+      }
+      let scalar = try ShamirSecretSharing.reconstruct(from: shares, threshold: threshold)
+      guard let maskingKey = try? KeyAgreement.PrivateKey(rawRepresentation: scalar),
+        maskingKey.publicKey == advertised.maskingKey
+      else { throw .inconsistentRecovery(client: dropped) }
+      for survivor in affected {
+        guard let survivorKey = advertisements[survivor]?.maskingKey,
+          let agreement = try? maskingKey.sharedSecret(with: survivorKey)
+        else { throw .inconsistentRecovery(client: survivor) }
+        let generator = try KeySchedule.pairwiseMask(
+          agreement: agreement, sessionID: sessionID, first: (dropped, advertised.maskingKey),
+          second: (survivor, survivorKey), modulus: modulus)
+        // The survivor added the mask when its id is the lower one: take it out the other way.
+        jobs.append((generator, survivor < dropped ? .subtract : .add))
+      }
+    }
+
+    var unmasked = sum
+    try Self.apply(jobs, to: &unmasked)
+    phase = .finished
+    return AggregationResult(
+      sum: unmasked, survivors: survivors,
+      completed: [
+        .advertiseKeys: advertisements.keys.sorted(), .shareKeys: sharedKeys.sorted(),
+        .maskedInputCollection: survivors,
+        .consistencyCheck: consistencySignatures.keys.sorted(), .unmasking: responders.sorted(),
+      ])
+  }
+
+  /// Applies every mask to `vector`, in chunks of elements spread over the available cores.
+  static func apply(
+    _ jobs: [(generator: MaskGenerator, operation: MaskGenerator.Operation)],
+    to vector: inout ModularVector
+  ) throws(SecureAggregationError) {
+    for job in jobs {
+      try vector.applyMask(job.generator, job.operation)
+    }
+  }
+
+  func requireSurvivors(_ count: Int, after round: ProtocolRound) throws(SecureAggregationError) {
+    guard count >= configuration.minimumSurvivors else {
+      throw .tooFewSurvivors(
+        round: round, needed: configuration.minimumSurvivors, remaining: count)
+    }
+  }
+}
+
+/// What the server releases at the end of a session.
+public struct AggregationResult: Sendable {
+  /// The sum of the survivors' inputs in Z_R^m.
+  public let sum: ModularVector
+  /// U3: the clients whose inputs are in the sum, ascending.
+  public let survivors: [ParticipantID]
+  /// For each round, the clients that completed it (the consistency round is empty in
+  /// semi-honest mode).
+  public let completed: [ProtocolRound: [ParticipantID]]
+}

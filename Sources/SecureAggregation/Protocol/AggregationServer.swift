@@ -1,0 +1,123 @@
+/// The server's side of the protocol, as a sans-IO state machine.
+///
+/// A transport feeds each client message to the matching `receive` method as it arrives, and
+/// calls the round's `close…` method when it stops waiting (a deadline, or all clients answered).
+/// Each `close…` returns the messages to send, one per recipient. Nothing here touches a network,
+/// a clock or global state.
+///
+/// Every `receive` validates the whole message before it changes anything: a message that throws
+/// leaves the server as it was, and its sender simply does not count as having completed the
+/// round (it is treated as dropped). Masked inputs are added into one running sum as they arrive,
+/// so the server holds O(m) elements plus per-client bookkeeping, never n vectors. A `close…` that
+/// throws (too few clients remain) also leaves the server unchanged: the transport may wait for
+/// more messages and close again, or give up.
+public struct AggregationServer {
+  /// Where the server is in the protocol.
+  public enum Phase: String, Sendable, Hashable {
+    /// Collecting round-0 advertisements.
+    case collectingKeys = "collecting keys"
+    /// Collecting round-1 encrypted shares.
+    case collectingShares = "collecting shares"
+    /// Collecting round-2 masked inputs into the running sum.
+    case collectingMaskedInputs = "collecting masked inputs"
+    /// Active mode: collecting round-3 consistency signatures.
+    case collectingSignatures = "collecting signatures"
+    /// Collecting round-4 revealed shares.
+    case collectingUnmaskingResponses = "collecting unmasking responses"
+    /// The sum has been released.
+    case finished = "finished"
+  }
+
+  /// The messages that follow round 2: a consistency check in active mode, the unmasking request
+  /// otherwise.
+  public enum SurvivorRequests: Sendable {
+    /// Active mode: ask every survivor to sign the survivor set.
+    case consistencyCheck([ConsistencyCheckRequest])
+    /// Semi-honest mode: ask every survivor for its shares.
+    case unmasking([UnmaskingRequest])
+  }
+
+  /// The session's public parameters.
+  public let configuration: AggregationConfiguration
+  /// The session's announcement (send it to every client first).
+  public let announcement: SessionAnnouncement
+  /// Where the server is.
+  public internal(set) var phase: Phase = .collectingKeys
+
+  let identityDirectory: [ParticipantID: IdentityPublicKey]
+  let graph: NeighborGraph
+  var sessionID: SessionID { announcement.sessionID }
+
+  // Round 0.
+  var advertisements: [ParticipantID: AdvertiseKeysMessage] = [:]
+  var directories: [ParticipantID: Set<ParticipantID>] = [:]
+  // Round 1.
+  var pendingBoxes: [ParticipantID: [EncryptedShare]] = [:]
+  var sharedKeys = Set<ParticipantID>()
+  /// N2(v): the senders whose shares were relayed to v.
+  var relayedTo: [ParticipantID: Set<ParticipantID>] = [:]
+  // Round 2.
+  var sum: ModularVector
+  var maskedInputs = Set<ParticipantID>()
+  var survivors: [ParticipantID] = []
+  // Round 3.
+  var consistencySignatures: [ParticipantID: [UInt8]] = [:]
+  // Round 4.
+  var responders = Set<ParticipantID>()
+  var selfMaskSeedShares: [ParticipantID: [SecretShare]] = [:]
+  var maskingKeyShares: [ParticipantID: [SecretShare]] = [:]
+
+  /// A server that draws its session nonce from the system's secure generator.
+  ///
+  /// - Parameters:
+  ///   - configuration: The session's parameters.
+  ///   - identityDirectory: Active mode: the participants' identity public keys, so the server
+  ///     can refuse badly signed messages early (clients check signatures themselves either way).
+  public init(
+    configuration: AggregationConfiguration,
+    identityDirectory: [ParticipantID: IdentityPublicKey] = [:]
+  ) throws(SecureAggregationError) {
+    try self.init(
+      configuration: configuration, identityDirectory: identityDirectory,
+      nonce: SecureBytes(randomCount: SessionID.nonceByteCount).unprotectedArray)
+  }
+
+  /// A server whose nonce comes from `randomSource` — for reproducible simulations and tests only.
+  ///
+  /// - Warning: Insecure with a deterministic source: the session id becomes predictable.
+  public init(
+    configuration: AggregationConfiguration,
+    identityDirectory: [ParticipantID: IdentityPublicKey] = [:],
+    insecureRandomSource randomSource: RandomSource
+  ) throws(SecureAggregationError) {
+    try self.init(
+      configuration: configuration, identityDirectory: identityDirectory,
+      nonce: SecureBytes(randomCount: SessionID.nonceByteCount, from: randomSource).unprotectedArray
+    )
+  }
+
+  private init(
+    configuration: AggregationConfiguration,
+    identityDirectory: [ParticipantID: IdentityPublicKey], nonce: [UInt8]
+  ) throws(SecureAggregationError) {
+    let sessionID = try SessionID(configuration: configuration, nonce: nonce)
+    self.configuration = configuration
+    self.identityDirectory = identityDirectory
+    announcement = SessionAnnouncement(nonce: nonce, sessionID: sessionID)
+    graph = try configuration.neighborGraph(sessionID: sessionID)
+    sum = ModularVector(zeroCount: configuration.vectorLength, modulus: configuration.modulus)
+  }
+
+  func expect(_ expected: Phase, for message: String) throws(SecureAggregationError) {
+    guard phase == expected else {
+      throw .unexpectedMessage(received: message, expected: "the server is \(phase.rawValue)")
+    }
+  }
+
+  func checkSender(_ sender: ParticipantID, sessionID: SessionID) throws(SecureAggregationError) {
+    guard sessionID == self.sessionID else { throw .sessionMismatch }
+    guard sender.index <= configuration.clientCount else {
+      throw .unknownParticipant(sender.rawValue)
+    }
+  }
+}

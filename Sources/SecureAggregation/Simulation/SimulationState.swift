@@ -1,0 +1,216 @@
+/// The moving parts of one ``InMemoryRound`` run.
+struct SimulationState {
+  let configuration: AggregationConfiguration
+  let dropouts: DropoutSchedule
+  let inputSeed: UInt64
+  var server: AggregationServer
+  var clients: [ParticipantID: AggregationClient]
+  var plaintextSum: ModularVector
+  var clientSeconds: [ParticipantID: [ProtocolRound: Double]] = [:]
+  var serverSeconds: [ProtocolRound: Double] = [:]
+  var clientBytes: [ParticipantID: Int] = [:]
+  var serverBytes = 0
+  let clock = ContinuousClock()
+
+  init(configuration: AggregationConfiguration, dropouts: DropoutSchedule, insecureSeed: UInt64?)
+    throws(SecureAggregationError)
+  {
+    self.configuration = configuration
+    self.dropouts = dropouts
+    inputSeed = insecureSeed ?? 0
+    let root = insecureSeed.map { ChaChaRandomNumberGenerator(insecureDeterministicSeed: $0) }
+    func source(_ label: String) -> RandomSource {
+      root.map { .insecureDeterministic($0.insecureDeterministicChild(label: label)) } ?? .system
+    }
+    var directory: [ParticipantID: IdentityPublicKey] = [:]
+    var identities: [ParticipantID: IdentityPrivateKey] = [:]
+    if configuration.securityMode == .active {
+      for id in configuration.participantIDs {
+        let key = IdentityPrivateKey(from: source("identity \(id)"))
+        identities[id] = key
+        directory[id] = key.publicKey
+      }
+    }
+    server = try AggregationServer(
+      configuration: configuration, identityDirectory: directory,
+      insecureRandomSource: source("server"))
+    var clients: [ParticipantID: AggregationClient] = [:]
+    for id in configuration.participantIDs {
+      clients[id] = try AggregationClient(
+        configuration: configuration, id: id, identityKey: identities[id],
+        identityDirectory: directory, insecureRandomSource: source("client \(id)"))
+    }
+    self.clients = clients
+    plaintextSum = ModularVector(
+      zeroCount: configuration.vectorLength, modulus: configuration.modulus)
+  }
+
+  mutating func run() -> RoundReport {
+    do {
+      try runRounds()
+      let start = clock.now
+      let result = try server.finish()
+      serverSeconds[.unmasking, default: 0] += seconds(since: start)
+      return report(sum: result.sum, completed: result.completed, survivors: result.survivors)
+    } catch {
+      return report(sum: nil, completed: [:], survivors: [], abortReason: error)
+    }
+  }
+
+  private mutating func runRounds() throws(SecureAggregationError) {
+    // Round 0.
+    let announcement = ServerMessage.announcement(server.announcement)
+    for id in configuration.participantIDs where dropouts.isActive(id, in: .advertiseKeys) {
+      try exchange(announcement, with: id, in: .advertiseKeys)
+    }
+    let directories = try serverStep(.advertiseKeys) { server throws(SecureAggregationError) in
+      try server.closeAdvertiseKeys().map(ServerMessage.keyDirectory)
+    }
+    // Round 1.
+    for message in directories {
+      try exchange(message, in: .shareKeys)
+    }
+    let relays = try serverStep(.shareKeys) { server throws(SecureAggregationError) in
+      try server.closeShareKeys().map(ServerMessage.shareRelay)
+    }
+    // Round 2.
+    for message in relays {
+      try exchange(message, in: .maskedInputCollection)
+    }
+    let requests = try serverStep(.maskedInputCollection) { server throws(SecureAggregationError) in
+      switch try server.closeMaskedInputCollection() {
+      case .consistencyCheck(let requests): return requests.map(ServerMessage.consistencyCheck)
+      case .unmasking(let requests): return requests.map(ServerMessage.unmasking)
+      }
+    }
+    var unmaskingRequests = requests
+    if configuration.securityMode == .active {
+      // Round 3.
+      for message in requests {
+        try exchange(message, in: .consistencyCheck)
+      }
+      unmaskingRequests = try serverStep(.consistencyCheck) {
+        server throws(SecureAggregationError) in
+        try server.closeConsistencyCheck().map(ServerMessage.unmasking)
+      }
+    }
+    // Round 4.
+    for message in unmaskingRequests {
+      try exchange(message, in: .unmasking)
+    }
+  }
+
+  /// Times a server step and counts the bytes of the messages it sends.
+  private mutating func serverStep(
+    _ round: ProtocolRound,
+    _ body: (inout AggregationServer) throws(SecureAggregationError) -> [ServerMessage]
+  ) throws(SecureAggregationError) -> [ServerMessage] {
+    let start = clock.now
+    let messages = try body(&server)
+    serverSeconds[round, default: 0] += seconds(since: start)
+    return messages
+  }
+
+  /// Delivers one server message to its recipient as bytes and the reply back to the server as
+  /// bytes. A client that drops in `round`, or that refuses the message, sends nothing.
+  private mutating func exchange(
+    _ message: ServerMessage, with recipient: ParticipantID? = nil, in round: ProtocolRound
+  ) throws(SecureAggregationError) {
+    guard let id = recipient ?? message.recipient, var client = clients[id] else { return }
+    let serverStart = clock.now
+    let bytes = message.serializedBytes()
+    serverSeconds[round, default: 0] += seconds(since: serverStart)
+    serverBytes += bytes.count
+    guard dropouts.isActive(id, in: round) else { return }
+
+    let clientStart = clock.now
+    guard let reply = try? respond(&client, to: bytes) else {
+      clientSeconds[id, default: [:]][round, default: 0] += seconds(since: clientStart)
+      clients[id] = client
+      return
+    }
+    let replyBytes = reply.message.serializedBytes()
+    clientSeconds[id, default: [:]][round, default: 0] += seconds(since: clientStart)
+    clients[id] = client
+    clientBytes[id, default: 0] += replyBytes.count
+
+    let start = clock.now
+    do {
+      let decoded = try ClientMessage(serializedBytes: replyBytes, configuration: configuration)
+      try server.receive(decoded)
+      if let input = reply.input { try plaintextSum.add(input) }
+    } catch {
+      // A rejected message leaves the server unchanged; its sender counts as dropped.
+    }
+    serverSeconds[round, default: 0] += seconds(since: start)
+  }
+
+  /// The client's decoding of the server's bytes and its reply (with the input it masked).
+  private func respond(_ client: inout AggregationClient, to bytes: [UInt8])
+    throws(SecureAggregationError) -> (message: ClientMessage, input: ModularVector?)
+  {
+    switch try ServerMessage(serializedBytes: bytes, configuration: configuration) {
+    case .announcement(let announcement):
+      return (.advertiseKeys(try client.advertiseKeys(for: announcement)), nil)
+    case .keyDirectory(let directory):
+      return (.shareKeys(try client.shareKeys(for: directory)), nil)
+    case .shareRelay(let relay):
+      let input = SimulationState.input(
+        for: client.id, seed: inputSeed, configuration: configuration)
+      return (.maskedInput(try client.maskedInput(for: relay, input: input)), input)
+    case .consistencyCheck(let request):
+      return (.consistencySignature(try client.consistencySignature(for: request)), nil)
+    case .unmasking(let request):
+      return (.unmaskingResponse(try client.unmaskingResponse(for: request)), nil)
+    }
+  }
+
+  /// Client `id`'s input: uniform in Z_R^m, a function of the seed and the id.
+  static func input(for id: ParticipantID, seed: UInt64, configuration: AggregationConfiguration)
+    -> ModularVector
+  {
+    let generator = ChaChaRandomNumberGenerator(insecureDeterministicSeed: seed)
+      .insecureDeterministicChild(label: "input \(id)")
+    var vector = ModularVector(
+      zeroCount: configuration.vectorLength, modulus: configuration.modulus)
+    var bytes = SecureBytes(zeroedCount: 32)
+    bytes.withUnsafeMutableBytes { generator.fill($0) }
+    // Expanding a key with the mask generator gives uniform elements of Z_R quickly.
+    if let mask = try? MaskGenerator(
+      key: SymmetricKey(bytes: bytes), modulus: configuration.modulus)
+    {
+      try? vector.applyMask(mask, .overwrite)
+    }
+    return vector
+  }
+
+  private func seconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = clock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+  }
+
+  private func report(
+    sum: ModularVector?, completed: [ProtocolRound: [ParticipantID]],
+    survivors: [ParticipantID], abortReason: (any Error)? = nil
+  ) -> RoundReport {
+    let rounds = ProtocolRound.allCases.filter {
+      configuration.securityMode == .active || $0 != .consistencyCheck
+    }
+    let phases = rounds.map { round in
+      let times = clientSeconds.values.compactMap { $0[round] }
+      return RoundReport.PhaseTiming(
+        round: round,
+        clientMeanSeconds: times.isEmpty ? 0 : times.reduce(0, +) / Double(times.count),
+        clientMaxSeconds: times.max() ?? 0, serverSeconds: serverSeconds[round] ?? 0)
+    }
+    let n = Double(configuration.clientCount)
+    return RoundReport(
+      configuration: configuration, sessionID: server.announcement.sessionID, sum: sum,
+      exact: sum.map { $0 == plaintextSum } ?? false,
+      abortReason: abortReason as? SecureAggregationError, survivors: survivors,
+      completed: completed, phases: phases,
+      clientSeconds: clientSeconds.values.map { $0.values.reduce(0, +) }.reduce(0, +) / n,
+      serverSeconds: serverSeconds.values.reduce(0, +),
+      clientBytesSent: Double(clientBytes.values.reduce(0, +)) / n, serverBytesSent: serverBytes)
+  }
+}

@@ -1,0 +1,126 @@
+import Testing
+
+@testable import SecureAggregation
+
+@Suite struct InMemoryRoundTests {
+  struct Scenario: Sendable, CustomTestStringConvertible {
+    let seed: UInt64
+    var testDescription: String { "seed \(seed)" }
+  }
+
+  /// A random small configuration: n ≤ 30, m ≤ 300, complete or Harary graph, either mode, a
+  /// power-of-two or another modulus, a threshold anywhere in the mode's range.
+  static func randomConfiguration(seed: UInt64) throws -> AggregationConfiguration {
+    var random = ChaChaRandomNumberGenerator(insecureDeterministicSeed: seed)
+    let n = Int.random(in: 3...30, using: &random)
+    let mode: AggregationConfiguration.SecurityMode =
+      Bool.random(using: &random) ? .active : .semiHonest
+    let moduli: [Modulus] = [
+      try Modulus(bitWidth: 32), try Modulus(bitWidth: 1), try Modulus(bitWidth: 13),
+      try Modulus(bitWidth: 64), try Modulus(1_000_003), try Modulus(.max - 58),
+    ]
+    let modulus = moduli[Int.random(in: 0..<moduli.count, using: &random)]
+    var graph = AggregationConfiguration.Graph.complete
+    if n >= 6, Bool.random(using: &random) {
+      graph = .harary(degree: 2 * Int.random(in: 1...((n - 2) / 2), using: &random))
+    }
+    let degree = graph == .complete ? n - 1 : { if case .harary(let k) = graph { k } else { 0 } }()
+    let corrupted = graph == .complete ? Int.random(in: 0...(n / 4), using: &random) : 0
+    // Find the mode's smallest threshold by asking for the default, then pick one at random.
+    let base = try AggregationConfiguration(
+      clientCount: n, vectorLength: 1, modulus: modulus, graph: graph, securityMode: mode,
+      corruptedClientBound: corrupted)
+    let smallest =
+      mode == .active ? base.threshold : max(1, corrupted + (graph == .complete ? 1 : 0))
+    let threshold = Int.random(in: smallest...degree, using: &random)
+    let minimum = Int.random(in: 1...n, using: &random)
+    return try AggregationConfiguration(
+      clientCount: n, vectorLength: Int.random(in: 1...300, using: &random), modulus: modulus,
+      graph: graph, threshold: threshold, minimumSurvivors: minimum, securityMode: mode,
+      corruptedClientBound: corrupted)
+  }
+
+  /// Random dropouts at every round, ids and rounds chosen at random.
+  static func randomSchedule(configuration: AggregationConfiguration, seed: UInt64)
+    -> DropoutSchedule
+  {
+    var random = ChaChaRandomNumberGenerator(insecureDeterministicSeed: seed ^ 0xd5)
+    let rounds = ProtocolRound.allCases.filter {
+      configuration.securityMode == .active || $0 != .consistencyCheck
+    }
+    var dropouts: [ParticipantID: ProtocolRound] = [:]
+    let rate = Double.random(in: 0...0.4, using: &random)
+    for id in configuration.participantIDs where Double.random(in: 0..<1, using: &random) < rate {
+      dropouts[id] = rounds[Int.random(in: 0..<rounds.count, using: &random)]
+    }
+    return DropoutSchedule(dropouts)
+  }
+
+  static let scenarios = (1...320).map { Scenario(seed: UInt64($0)) }
+
+  // Property test: over hundreds of random configurations and dropout schedules, the sum is
+  // exact whenever the server releases one, the survivors are those the set-level oracle
+  // predicts, and the server aborts exactly when the oracle says recovery is impossible.
+  @Test(arguments: scenarios)
+  func randomSchedulesAreExactOrAbortWhenTheyMust(scenario: Scenario) throws {
+    let configuration = try Self.randomConfiguration(seed: scenario.seed)
+    let schedule = Self.randomSchedule(configuration: configuration, seed: scenario.seed)
+    let round = InMemoryRound(
+      configuration: configuration, dropouts: schedule, insecureSeed: scenario.seed)
+    let report = try round.run()
+    let graph = try configuration.neighborGraph(sessionID: report.sessionID)
+    let expected = ProtocolOracle.outcome(
+      configuration: configuration, graph: graph, dropouts: schedule)
+    switch expected {
+    case .aborted:
+      #expect(report.sum == nil, "expected an abort; \(configuration)")
+    case .released(let survivors):
+      #expect(report.abortReason == nil, "\(String(describing: report.abortReason))")
+      #expect(report.exact)
+      #expect(report.survivors == survivors)
+    }
+  }
+
+  @Test func noDropoutsGiveTheExactSumOfEveryone() throws {
+    let configuration = try AggregationConfiguration(
+      clientCount: 12, vectorLength: 500, modulus: Modulus(bitWidth: 32), graph: .harary(degree: 6))
+    let report = try InMemoryRound(configuration: configuration, insecureSeed: 5).run()
+    #expect(report.exact)
+    #expect(report.survivors.count == 12)
+    #expect(report.clientBytesSent > 500 * 4)
+    #expect(report.serverBytesSent > 0)
+  }
+
+  @Test func tooManyDropoutsAbortWithTheCounts() throws {
+    let configuration = try AggregationConfiguration(
+      clientCount: 10, vectorLength: 8, modulus: Modulus(bitWidth: 16), minimumSurvivors: 8)
+    let schedule = DropoutSchedule(
+      Dictionary(
+        uniqueKeysWithValues: (1...3).compactMap { ParticipantID($0) }.map {
+          ($0, ProtocolRound.maskedInputCollection)
+        }))
+    let report = try InMemoryRound(
+      configuration: configuration, dropouts: schedule, insecureSeed: 1
+    )
+    .run()
+    #expect(report.sum == nil)
+    #expect(
+      report.abortReason
+        == .tooFewSurvivors(round: .maskedInputCollection, needed: 8, remaining: 7))
+  }
+
+  @Test func seededRunsAreReproducible() throws {
+    let configuration = try AggregationConfiguration(
+      clientCount: 8, vectorLength: 64, modulus: Modulus(1000))
+    let schedule = DropoutSchedule([try #require(ParticipantID(3)): .maskedInputCollection])
+    let first = try InMemoryRound(configuration: configuration, dropouts: schedule, insecureSeed: 9)
+      .run()
+    let second = try InMemoryRound(
+      configuration: configuration, dropouts: schedule, insecureSeed: 9
+    )
+    .run()
+    #expect(first.sum == second.sum)
+    #expect(first.exact && second.exact)
+    #expect(first.survivors.count == 7)
+  }
+}
