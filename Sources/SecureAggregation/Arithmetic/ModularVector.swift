@@ -31,7 +31,7 @@ public struct ModularVector: Sendable, Equatable {
   /// The ring Z_R the elements lie in.
   public let modulus: Modulus
   /// The elements; the case always matches ``storageBitWidth(for:)`` of ``modulus``.
-  private(set) var storage: Storage
+  var storage: Storage
 
   /// The number of elements.
   public var count: Int {
@@ -162,7 +162,7 @@ public struct ModularVector: Sendable, Equatable {
 
   /// The storage, leaving an empty array in its place so that the returned array is uniquely
   /// referenced and can be mutated in place without a copy. Callers put it back.
-  private mutating func takeStorage() -> Storage {
+  mutating func takeStorage() -> Storage {
     let taken = storage
     storage = .bits8([])
     return taken

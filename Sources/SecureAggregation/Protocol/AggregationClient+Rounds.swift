@@ -138,10 +138,12 @@ extension AggregationClient {
       throw .tooFewNeighbors(needed: configuration.threshold, available: held.count)
     }
 
-    var masked = input
-    let selfMask = try KeySchedule.selfMask(
-      seed: seed, sessionID: session.sessionID, owner: id, modulus: configuration.modulus)
-    try masked.applyMask(selfMask, .add)
+    var jobs = [
+      MaskJob(
+        generator: try KeySchedule.selfMask(
+          seed: seed, sessionID: session.sessionID, owner: id, modulus: configuration.modulus),
+        operation: .add)
+    ]
     for peerID in held.keys.sorted() {
       guard let peer = session.neighborKeys[peerID] else { continue }
       let agreement: KeyAgreement.SharedSecret
@@ -154,8 +156,10 @@ extension AggregationClient {
         agreement: agreement, sessionID: session.sessionID,
         first: (id, session.maskingKey.publicKey), second: (peerID, peer.maskingKey),
         modulus: configuration.modulus)
-      try masked.applyMask(generator, id < peerID ? .add : .subtract)
+      jobs.append(MaskJob(generator: generator, operation: id < peerID ? .add : .subtract))
     }
+    var masked = input
+    try masked.applyMasks(jobs)
     session.heldShares = held
     self.session = session
     phase = .awaitingSurvivors

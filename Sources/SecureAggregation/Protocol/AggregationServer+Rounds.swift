@@ -262,7 +262,7 @@ extension AggregationServer {
     try expect(.collectingUnmaskingResponses, for: "close of the unmasking round")
     let threshold = configuration.threshold
     let modulus = configuration.modulus
-    var jobs: [(generator: MaskGenerator, operation: MaskGenerator.Operation)] = []
+    var jobs: [MaskJob] = []
 
     for survivor in survivors {
       let shares = selfMaskSeedShares[survivor] ?? []
@@ -272,10 +272,10 @@ extension AggregationServer {
       }
       let seed = try ShamirSecretSharing.reconstruct(from: shares, threshold: threshold)
       jobs.append(
-        (
-          try KeySchedule.selfMask(
-            seed: seed, sessionID: sessionID, owner: survivor, modulus: modulus), .subtract
-        ))
+        MaskJob(
+          generator: try KeySchedule.selfMask(
+            seed: seed, sessionID: sessionID, owner: survivor, modulus: modulus),
+          operation: .subtract))
     }
 
     for dropped in sharedKeys.sorted() where !maskedInputs.contains(dropped) {
@@ -299,12 +299,14 @@ extension AggregationServer {
           agreement: agreement, sessionID: sessionID, first: (dropped, advertised.maskingKey),
           second: (survivor, survivorKey), modulus: modulus)
         // The survivor added the mask when its id is the lower one: take it out the other way.
-        jobs.append((generator, survivor < dropped ? .subtract : .add))
+        jobs.append(
+          MaskJob(generator: generator, operation: survivor < dropped ? .subtract : .add))
       }
     }
 
+    // Every mask is removed chunk by chunk, the chunks spread over the cores.
     var unmasked = sum
-    try Self.apply(jobs, to: &unmasked)
+    try unmasked.applyMasks(jobs)
     phase = .finished
     return AggregationResult(
       sum: unmasked, survivors: survivors,
@@ -313,16 +315,6 @@ extension AggregationServer {
         .maskedInputCollection: survivors,
         .consistencyCheck: consistencySignatures.keys.sorted(), .unmasking: responders.sorted(),
       ])
-  }
-
-  /// Applies every mask to `vector`, in chunks of elements spread over the available cores.
-  static func apply(
-    _ jobs: [(generator: MaskGenerator, operation: MaskGenerator.Operation)],
-    to vector: inout ModularVector
-  ) throws(SecureAggregationError) {
-    for job in jobs {
-      try vector.applyMask(job.generator, job.operation)
-    }
   }
 
   func requireSurvivors(_ count: Int, after round: ProtocolRound) throws(SecureAggregationError) {
