@@ -135,14 +135,17 @@ struct SimulationState {
     clientBytes[id, default: 0] += replyBytes.count
 
     let start = clock.now
+    var accepted = false
     do {
       let decoded = try ClientMessage(serializedBytes: replyBytes, configuration: configuration)
       try server.receive(decoded)
-      if let input = reply.input { try plaintextSum.add(input) }
+      accepted = true
     } catch {
       // A rejected message leaves the server unchanged; its sender counts as dropped.
     }
     serverSeconds[round, default: 0] += seconds(since: start)
+    // The reference sum (not part of anyone's compute): inputs the server actually took.
+    if accepted, let input = reply.input { try plaintextSum.add(input) }
   }
 
   /// The client's decoding of the server's bytes and its reply (with the input it masked).
