@@ -137,7 +137,15 @@ import Testing
     let bytes = shares[1].serialized
     #expect(bytes.count == 6 + 5 * 8)
     #expect(try SecretShare(serialized: bytes) == shares[1])
-    #expect(!"\(shares[1])".contains(bytes.unprotectedArray[6...].map { String($0) }.joined()))
+    // The description names the id and length only: no element appears in any common notation.
+    for text in ["\(shares[1])", String(reflecting: shares[1])] {
+      #expect(text == "SecretShare(id: 2, secret: 32 bytes, value redacted)")
+      for element in 0..<5 {
+        let value = shares[1].element(element)
+        #expect(!text.contains(String(value)))
+        #expect(!text.lowercased().contains(String(value, radix: 16)))
+      }
+    }
 
     func tampered(_ change: (inout [UInt8]) -> Void) -> SecureBytes {
       var raw = bytes.unprotectedArray
