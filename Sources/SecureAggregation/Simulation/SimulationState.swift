@@ -123,8 +123,13 @@ struct SimulationState {
     serverBytes += bytes.count
     guard dropouts.isActive(id, in: round) else { return }
 
+    // The client's data exists before the session; making it is not protocol compute.
+    var input: ModularVector?
+    if case .shareRelay = message {
+      input = SimulationState.input(for: id, seed: inputSeed, configuration: configuration)
+    }
     let clientStart = clock.now
-    guard let reply = try? respond(&client, to: bytes) else {
+    guard let reply = try? respond(&client, to: bytes, input: input) else {
       clientSeconds[id, default: [:]][round, default: 0] += seconds(since: clientStart)
       clients[id] = client
       return
@@ -149,17 +154,18 @@ struct SimulationState {
   }
 
   /// The client's decoding of the server's bytes and its reply (with the input it masked).
-  private func respond(_ client: inout AggregationClient, to bytes: [UInt8])
-    throws(SecureAggregationError) -> (message: ClientMessage, input: ModularVector?)
-  {
+  private func respond(
+    _ client: inout AggregationClient, to bytes: [UInt8], input: ModularVector?
+  ) throws(SecureAggregationError) -> (message: ClientMessage, input: ModularVector?) {
     switch try ServerMessage(serializedBytes: bytes, configuration: configuration) {
     case .announcement(let announcement):
       return (.advertiseKeys(try client.advertiseKeys(for: announcement)), nil)
     case .keyDirectory(let directory):
       return (.shareKeys(try client.shareKeys(for: directory)), nil)
     case .shareRelay(let relay):
-      let input = SimulationState.input(
-        for: client.id, seed: inputSeed, configuration: configuration)
+      guard let input else {
+        throw .invalidMessage(reason: "a share relay the driver did not expect")
+      }
       return (.maskedInput(try client.maskedInput(for: relay, input: input)), input)
     case .consistencyCheck(let request):
       return (.consistencySignature(try client.consistencySignature(for: request)), nil)

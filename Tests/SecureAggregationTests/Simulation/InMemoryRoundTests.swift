@@ -81,6 +81,40 @@ import Testing
     }
   }
 
+  // The property test above must not degenerate: its scenarios cover aborts and releases, both
+  // modes and graphs, a non-power-of-two modulus, and dropouts in every round.
+  @Test func scenariosCoverEveryCase() throws {
+    var aborted = 0
+    var released = 0
+    var modes = Set<String>()
+    var graphs = Set<String>()
+    var otherModuli = 0
+    var dropoutRounds: [ProtocolRound: Int] = [:]
+    for scenario in Self.scenarios {
+      let configuration = try Self.randomConfiguration(seed: scenario.seed)
+      let schedule = Self.randomSchedule(configuration: configuration, seed: scenario.seed)
+      let state = try SimulationState(
+        configuration: configuration, dropouts: schedule, insecureSeed: scenario.seed)
+      let graph = try configuration.neighborGraph(sessionID: state.server.announcement.sessionID)
+      switch ProtocolOracle.outcome(configuration: configuration, graph: graph, dropouts: schedule) {
+      case .aborted: aborted += 1
+      case .released: released += 1
+      }
+      modes.insert(configuration.securityMode.rawValue)
+      graphs.insert(configuration.graph == .complete ? "complete" : "harary")
+      if !configuration.modulus.isPowerOfTwo { otherModuli += 1 }
+      for round in Set(schedule.dropouts.values) { dropoutRounds[round, default: 0] += 1 }
+    }
+    #expect(aborted >= 30)
+    #expect(released >= 100)
+    #expect(modes.count == 2)
+    #expect(graphs.count == 2)
+    #expect(otherModuli >= 40)
+    for round in ProtocolRound.allCases {
+      #expect(dropoutRounds[round, default: 0] >= 20, "dropouts in \(round.name)")
+    }
+  }
+
   @Test func noDropoutsGiveTheExactSumOfEveryone() throws {
     let configuration = try AggregationConfiguration(
       clientCount: 12, vectorLength: 500, modulus: Modulus(bitWidth: 32), graph: .harary(degree: 6))
