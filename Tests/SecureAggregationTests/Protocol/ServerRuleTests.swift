@@ -320,6 +320,17 @@ func expectRejection<Result>(
       .invalidMessage(reason: "a share that is not the sender's share of a 32-byte secret"),
       by: &session.server
     ) { try $0.receive(response(replacing(1, with: borrowed))) }
+    // A share of a 33-byte secret serializes to as many bytes as one of a 32-byte secret, so it
+    // passes the wire decoder; the server refuses it.
+    var bytes = honest.shares[0].share.serialized.unprotectedArray
+    bytes[5] = 33
+    let longer = RevealedShare(
+      owner: b, kind: .selfMaskSeed, share: try SecretShare(serialized: SecureBytes(bytes)))
+    #expect(longer.share.secretByteCount == 33)
+    expectRejection(
+      .invalidMessage(reason: "a share that is not the sender's share of a 32-byte secret"),
+      by: &session.server
+    ) { try $0.receive(response(replacing(0, with: longer))) }
     // The dropped client was never asked to unmask.
     expectRejection(.unknownParticipant(dropped.rawValue), by: &session.server) {
       try $0.receive(response([], from: dropped))
