@@ -5,14 +5,16 @@ extension AggregationClient {
   /// key pairs c_u and s_u, and advertises their public keys (signed in active mode).
   ///
   /// - Throws: ``SecureAggregationError/sessionMismatch`` when the server's session id does not
-  ///   match this client's configuration and the nonce; ``SecureAggregationError/unexpectedMessage(received:expected:)``
-  ///   outside this round.
+  ///   match this client's configuration and the nonce (or the nonce is not 32 bytes);
+  ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` outside this round.
   public mutating func advertiseKeys(for announcement: SessionAnnouncement)
     throws(SecureAggregationError) -> AdvertiseKeysMessage
   {
     try expect(.awaitingAnnouncement, for: "session announcement")
-    let sessionID = try SessionID(configuration: configuration, nonce: announcement.nonce)
-    guard sessionID == announcement.sessionID else { throw .sessionMismatch }
+    // A nonce of the wrong length has no session id, so the announced one cannot match it.
+    guard let sessionID = try? SessionID(configuration: configuration, nonce: announcement.nonce),
+      sessionID == announcement.sessionID
+    else { throw .sessionMismatch }
     let graph = try configuration.neighborGraph(sessionID: sessionID)
     let encryptionKey = KeyAgreement.PrivateKey(from: randomSource)
     let maskingKey = KeyAgreement.PrivateKey(from: randomSource)
