@@ -253,6 +253,12 @@ func participant(_ value: Int) throws -> ParticipantID {
     let foreignNonce = SessionAnnouncement(
       nonce: other.server.announcement.nonce, sessionID: announcement.sessionID)
     expectRefusal(.sessionMismatch, by: &client) { try $0.advertiseKeys(for: foreignNonce) }
+    // A nonce of the wrong length has no session id at all, so none can match.
+    for count in [0, 31, 33] {
+      let malformed = SessionAnnouncement(
+        nonce: [UInt8](repeating: 1, count: count), sessionID: announcement.sessionID)
+      expectRefusal(.sessionMismatch, by: &client) { try $0.advertiseKeys(for: malformed) }
+    }
     // A server whose configuration differs (another minimumSurvivors) computes another id.
     let laxServer = try AggregationServer(
       configuration: Self.semiHonest(minimumSurvivors: 1),
