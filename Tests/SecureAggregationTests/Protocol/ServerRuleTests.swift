@@ -216,6 +216,96 @@ func expectRejection<Result>(
     #expect(result.sum == (try session.expectedSum(of: session.ids)))
   }
 
+  // Active mode: a server holding the identity directory refuses badly signed advertisements and
+  // consistency signatures, and only signers may unmask. Without the directory it cannot check,
+  // and the clients refuse instead.
+  @Test func activeServerChecksSignaturesAndEligibility() throws {
+    let configuration = try AggregationConfiguration(
+      clientCount: 5, vectorLength: 6, modulus: Modulus(bitWidth: 20), securityMode: .active)
+    var session = try TestSession(configuration: configuration)
+    let a = session.id(1)
+    let announcement = session.server.announcement
+    let advertisement = try session.withClient(a) { try $0.advertiseKeys(for: announcement) }
+    let forged = Tamper.resigned(
+      advertisement, signature: Tamper.flipBit(advertisement.signature, at: 5))
+    expectRejection(.invalidSignature(signer: a), by: &session.server) { try $0.receive(forged) }
+    let beyond = AdvertiseKeysMessage(
+      sessionID: advertisement.sessionID, sender: try participant(6),
+      encryptionKey: advertisement.encryptionKey, maskingKey: advertisement.maskingKey,
+      signature: advertisement.signature)
+    expectRejection(.unknownParticipant(6), by: &session.server) { try $0.receive(beyond) }
+    let other = try TestSession(configuration: configuration, seed: 2)
+    let foreign = AdvertiseKeysMessage(
+      sessionID: other.server.sessionID, sender: a, encryptionKey: advertisement.encryptionKey,
+      maskingKey: advertisement.maskingKey, signature: advertisement.signature)
+    expectRejection(.sessionMismatch, by: &session.server) { try $0.receive(foreign) }
+    try session.server.receive(advertisement)
+    session.sentAdvertisements[a] = advertisement
+    let remaining = Set(session.ids.filter { $0 != a })
+    for id in remaining.sorted() {
+      let message = try session.withClient(id) { try $0.advertiseKeys(for: announcement) }
+      session.sentAdvertisements[id] = message
+      try session.server.receive(message)
+    }
+    let directories = Dictionary(
+      uniqueKeysWithValues: try session.server.closeAdvertiseKeys().map { ($0.recipient, $0) })
+
+    // Client 5 drops after sending its shares, so it is not a survivor.
+    let dropped = session.id(5)
+    let relays = try session.shareKeys(directories)
+    let checks = try session.maskedInputs(relays, excluding: [dropped]).consistencyRequests
+    let check = try #require(checks[a])
+    let signature = try session.withClient(a) { try $0.consistencySignature(for: check) }
+    let otherSet = try #require(session.identityKeys[a]).signature(
+      for: ConsistencySignatureMessage.signedBytes(
+        sessionID: check.sessionID, survivors: Array(session.ids.prefix(3))))
+    let wrongSet = ConsistencySignatureMessage(
+      sessionID: check.sessionID, sender: a, signature: otherSet)
+    expectRejection(.invalidSignature(signer: a), by: &session.server) { try $0.receive(wrongSet) }
+    let fromDropped = ConsistencySignatureMessage(
+      sessionID: check.sessionID, sender: dropped, signature: signature.signature)
+    expectRejection(.unknownParticipant(dropped.rawValue), by: &session.server) {
+      try $0.receive(fromDropped)
+    }
+    try session.server.receive(signature)
+    // Client 4 does not sign, so it may not unmask.
+    let silent = session.id(4)
+    let requests = try session.consistencyCheck(
+      checks.filter { $0.key != a }, excluding: [silent])
+    #expect(requests.keys.sorted() == Array(session.ids.prefix(3)))
+    let unsigned = UnmaskingResponse(sessionID: check.sessionID, sender: silent, shares: [])
+    expectRejection(.unknownParticipant(silent.rawValue), by: &session.server) {
+      try $0.receive(unsigned)
+    }
+  }
+
+  // A server without the identity directory cannot check signatures; the clients do.
+  @Test func clientsCheckWhatAServerWithoutDirectoryCannot() throws {
+    let configuration = try AggregationConfiguration(
+      clientCount: 5, vectorLength: 6, modulus: Modulus(bitWidth: 20), securityMode: .active)
+    let session = try TestSession(configuration: configuration)
+    var server = try AggregationServer(
+      configuration: configuration, insecureRandomSource: .insecureDeterministic(seed: 1 << 20))
+    #expect(server.announcement == session.server.announcement)
+    var clients = session.clients
+    var advertisements: [ParticipantID: AdvertiseKeysMessage] = [:]
+    for id in session.ids {
+      var client = try #require(clients[id])
+      advertisements[id] = try client.advertiseKeys(for: server.announcement)
+      clients[id] = client
+    }
+    let b = session.id(2)
+    let original = try #require(advertisements[b])
+    let forged = Tamper.resigned(original, signature: Tamper.flipBit(original.signature, at: 0))
+    for id in session.ids {
+      try server.receive(try #require(id == b ? forged : advertisements[id]))
+    }
+    let directories = try server.closeAdvertiseKeys()
+    var client = try #require(clients[session.id(1)])
+    let directory = try #require(directories.first { $0.recipient == client.id })
+    expectRefusal(.invalidSignature(signer: b), by: &client) { try $0.shareKeys(for: directory) }
+  }
+
   // ShareKeys must hold exactly one box of the right length for each neighbour in the sender's
   // directory; a refused message leaves nothing behind, so the honest one is then accepted.
   @Test func shareKeysWithWrongRecipientsAreRejected() throws {
