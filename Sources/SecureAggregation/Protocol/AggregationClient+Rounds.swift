@@ -41,9 +41,12 @@ extension AggregationClient {
   ///
   /// - Throws: ``SecureAggregationError/unknownParticipant(_:)`` for an entry that is not a
   ///   neighbour, ``SecureAggregationError/duplicateParticipant(_:)``,
-  ///   ``SecureAggregationError/invalidSignature(signer:)`` (active mode),
+  ///   ``SecureAggregationError/invalidSignature(signer:)`` and
+  ///   ``SecureAggregationError/missingIdentityKey(_:)`` (active mode),
   ///   ``SecureAggregationError/tooFewNeighbors(needed:available:)`` when fewer than t
-  ///   neighbours advertised, and ``SecureAggregationError/sessionMismatch``.
+  ///   neighbours advertised, ``SecureAggregationError/sessionMismatch`` for a directory or entry
+  ///   of another session, ``SecureAggregationError/wrongRecipient(expected:received:)``, and
+  ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` outside this round.
   public mutating func shareKeys(for directory: KeyDirectoryMessage)
     throws(SecureAggregationError) -> ShareKeysMessage
   {
@@ -114,8 +117,11 @@ extension AggregationClient {
   ///   open or parse, ``SecureAggregationError/unknownParticipant(_:)`` for a sender that did not
   ///   advertise as a neighbour, ``SecureAggregationError/duplicateParticipant(_:)``,
   ///   ``SecureAggregationError/tooFewNeighbors(needed:available:)`` when fewer than t
-  ///   neighbours' shares arrived, and ``SecureAggregationError/invalidParameter(name:value:expected:)``
-  ///   when `input` has the wrong length or modulus.
+  ///   neighbours' shares arrived,
+  ///   ``SecureAggregationError/invalidParameter(name:value:expected:)`` when `input` has the
+  ///   wrong length or modulus, ``SecureAggregationError/sessionMismatch``,
+  ///   ``SecureAggregationError/wrongRecipient(expected:received:)``, and
+  ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` outside this round.
   public mutating func maskedInput(for relay: ShareRelayMessage, input: ModularVector)
     throws(SecureAggregationError) -> MaskedInputMessage
   {
@@ -168,8 +174,11 @@ extension AggregationClient {
 
   /// Round 3 (active mode): checks the survivor set and signs exactly that set.
   ///
-  /// - Throws: the survivor-set errors of ``unmaskingResponse(for:)``, and
-  ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` in semi-honest mode.
+  /// - Throws: the survivor-set errors of ``unmaskingResponse(for:)``,
+  ///   ``SecureAggregationError/sessionMismatch``,
+  ///   ``SecureAggregationError/wrongRecipient(expected:received:)``, and
+  ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` in semi-honest mode or
+  ///   outside this round (a second set to sign included).
   public mutating func consistencySignature(for request: ConsistencyCheckRequest)
     throws(SecureAggregationError) -> ConsistencySignatureMessage
   {
@@ -203,9 +212,16 @@ extension AggregationClient {
   ///   ``SecureAggregationError/tooFewNeighbors(needed:available:)`` when fewer than t of this
   ///   client's neighbours survived, ``SecureAggregationError/survivorSetNotNested(_:)``,
   ///   ``SecureAggregationError/unknownParticipant(_:)``,
-  ///   ``SecureAggregationError/duplicateParticipant(_:)``; in active mode also
-  ///   ``SecureAggregationError/survivorSetChanged``, ``SecureAggregationError/invalidSignature(signer:)``
-  ///   and too few valid signatures.
+  ///   ``SecureAggregationError/duplicateParticipant(_:)``,
+  ///   ``SecureAggregationError/invalidMessage(reason:)`` for a set not in ascending order; in
+  ///   active mode also ``SecureAggregationError/survivorSetChanged``,
+  ///   ``SecureAggregationError/invalidSignature(signer:)``,
+  ///   ``SecureAggregationError/missingIdentityKey(_:)``, and
+  ///   ``SecureAggregationError/tooFewNeighbors(needed:available:)`` for fewer than t valid
+  ///   signatures. Also ``SecureAggregationError/sessionMismatch``,
+  ///   ``SecureAggregationError/wrongRecipient(expected:received:)``, and
+  ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` outside this round —
+  ///   in particular for every request after the first one answered.
   public mutating func unmaskingResponse(for request: UnmaskingRequest)
     throws(SecureAggregationError) -> UnmaskingResponse
   {
