@@ -5,14 +5,16 @@ extension AggregationClient {
   /// key pairs c_u and s_u, and advertises their public keys (signed in active mode).
   ///
   /// - Throws: ``SecureAggregationError/sessionMismatch`` when the server's session id does not
-  ///   match this client's configuration and the nonce; ``SecureAggregationError/unexpectedMessage(received:expected:)``
-  ///   outside this round.
+  ///   match this client's configuration and the nonce (or the nonce is not 32 bytes);
+  ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` outside this round.
   public mutating func advertiseKeys(for announcement: SessionAnnouncement)
     throws(SecureAggregationError) -> AdvertiseKeysMessage
   {
     try expect(.awaitingAnnouncement, for: "session announcement")
-    let sessionID = try SessionID(configuration: configuration, nonce: announcement.nonce)
-    guard sessionID == announcement.sessionID else { throw .sessionMismatch }
+    // A nonce of the wrong length has no session id, so the announced one cannot match it.
+    guard let sessionID = try? SessionID(configuration: configuration, nonce: announcement.nonce),
+      sessionID == announcement.sessionID
+    else { throw .sessionMismatch }
     let graph = try configuration.neighborGraph(sessionID: sessionID)
     let encryptionKey = KeyAgreement.PrivateKey(from: randomSource)
     let maskingKey = KeyAgreement.PrivateKey(from: randomSource)
@@ -39,9 +41,12 @@ extension AggregationClient {
   ///
   /// - Throws: ``SecureAggregationError/unknownParticipant(_:)`` for an entry that is not a
   ///   neighbour, ``SecureAggregationError/duplicateParticipant(_:)``,
-  ///   ``SecureAggregationError/invalidSignature(signer:)`` (active mode),
+  ///   ``SecureAggregationError/invalidSignature(signer:)`` and
+  ///   ``SecureAggregationError/missingIdentityKey(_:)`` (active mode),
   ///   ``SecureAggregationError/tooFewNeighbors(needed:available:)`` when fewer than t
-  ///   neighbours advertised, and ``SecureAggregationError/sessionMismatch``.
+  ///   neighbours advertised, ``SecureAggregationError/sessionMismatch`` for a directory or entry
+  ///   of another session, ``SecureAggregationError/wrongRecipient(expected:received:)``, and
+  ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` outside this round.
   public mutating func shareKeys(for directory: KeyDirectoryMessage)
     throws(SecureAggregationError) -> ShareKeysMessage
   {
@@ -112,8 +117,11 @@ extension AggregationClient {
   ///   open or parse, ``SecureAggregationError/unknownParticipant(_:)`` for a sender that did not
   ///   advertise as a neighbour, ``SecureAggregationError/duplicateParticipant(_:)``,
   ///   ``SecureAggregationError/tooFewNeighbors(needed:available:)`` when fewer than t
-  ///   neighbours' shares arrived, and ``SecureAggregationError/invalidParameter(name:value:expected:)``
-  ///   when `input` has the wrong length or modulus.
+  ///   neighbours' shares arrived,
+  ///   ``SecureAggregationError/invalidParameter(name:value:expected:)`` when `input` has the
+  ///   wrong length or modulus, ``SecureAggregationError/sessionMismatch``,
+  ///   ``SecureAggregationError/wrongRecipient(expected:received:)``, and
+  ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` outside this round.
   public mutating func maskedInput(for relay: ShareRelayMessage, input: ModularVector)
     throws(SecureAggregationError) -> MaskedInputMessage
   {
@@ -170,8 +178,11 @@ extension AggregationClient {
 
   /// Round 3 (active mode): checks the survivor set and signs exactly that set.
   ///
-  /// - Throws: the survivor-set errors of ``unmaskingResponse(for:)``, and
-  ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` in semi-honest mode.
+  /// - Throws: the survivor-set errors of ``unmaskingResponse(for:)``,
+  ///   ``SecureAggregationError/sessionMismatch``,
+  ///   ``SecureAggregationError/wrongRecipient(expected:received:)``, and
+  ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` in semi-honest mode or
+  ///   outside this round (a second set to sign included).
   public mutating func consistencySignature(for request: ConsistencyCheckRequest)
     throws(SecureAggregationError) -> ConsistencySignatureMessage
   {
@@ -205,9 +216,16 @@ extension AggregationClient {
   ///   ``SecureAggregationError/tooFewNeighbors(needed:available:)`` when fewer than t of this
   ///   client's neighbours survived, ``SecureAggregationError/survivorSetNotNested(_:)``,
   ///   ``SecureAggregationError/unknownParticipant(_:)``,
-  ///   ``SecureAggregationError/duplicateParticipant(_:)``; in active mode also
-  ///   ``SecureAggregationError/survivorSetChanged``, ``SecureAggregationError/invalidSignature(signer:)``
-  ///   and too few valid signatures.
+  ///   ``SecureAggregationError/duplicateParticipant(_:)``,
+  ///   ``SecureAggregationError/invalidMessage(reason:)`` for a set not in ascending order; in
+  ///   active mode also ``SecureAggregationError/survivorSetChanged``,
+  ///   ``SecureAggregationError/invalidSignature(signer:)``,
+  ///   ``SecureAggregationError/missingIdentityKey(_:)``, and
+  ///   ``SecureAggregationError/tooFewNeighbors(needed:available:)`` for fewer than t valid
+  ///   signatures. Also ``SecureAggregationError/sessionMismatch``,
+  ///   ``SecureAggregationError/wrongRecipient(expected:received:)``, and
+  ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` outside this round —
+  ///   in particular for every request after the first one answered.
   public mutating func unmaskingResponse(for request: UnmaskingRequest)
     throws(SecureAggregationError) -> UnmaskingResponse
   {

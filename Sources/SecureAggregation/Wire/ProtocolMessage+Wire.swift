@@ -347,8 +347,14 @@ struct WireDecoder {
       throw .invalidMessage(
         reason: "a vector of \(packed.length) elements; expected \(configuration.vectorLength)")
     }
-    return try ModularVector(
-      packedBytes: Array(packed.elements), count: configuration.vectorLength, modulus: modulus)
+    // ModularVector's own errors (wrong byte count, nonzero padding, an element not below R) are
+    // reported as the invalidMessage the decoders document.
+    do {
+      return try ModularVector(
+        packedBytes: Array(packed.elements), count: configuration.vectorLength, modulus: modulus)
+    } catch {
+      throw .invalidMessage(reason: "a packed vector that does not decode: \(error)")
+    }
   }
 
   func kind(_ kind: PrivateAggregation_SecureAggregation_V1_ShareKind)
