@@ -96,7 +96,8 @@ import Testing
       let state = try SimulationState(
         configuration: configuration, dropouts: schedule, insecureSeed: scenario.seed)
       let graph = try configuration.neighborGraph(sessionID: state.server.announcement.sessionID)
-      switch ProtocolOracle.outcome(configuration: configuration, graph: graph, dropouts: schedule) {
+      switch ProtocolOracle.outcome(configuration: configuration, graph: graph, dropouts: schedule)
+      {
       case .aborted: aborted += 1
       case .released: released += 1
       }
