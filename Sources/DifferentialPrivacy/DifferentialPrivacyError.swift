@@ -5,6 +5,19 @@
 public enum DifferentialPrivacyError: Error, Equatable, Sendable {
   /// A parameter outside its valid range.
   case invalidParameter(name: String, value: String, expected: String)
+
+  // MARK: Transforms
+
+  /// An input value that is NaN or infinite, at `index` of the flattened update (the value itself
+  /// is left out: it is a client's data).
+  case nonFiniteValue(index: Int)
+  /// A vector or tensor list whose size does not match what the transform was built for.
+  case dimensionMismatch(expected: Int, actual: Int)
+  /// A rounded coordinate does not fit in 64-bit integers: the scale is far too large.
+  case roundingOverflow
+  /// Conditional rounding found no rounding within the norm bound in `attempts` tries (each
+  /// try fails with probability at most β, so this means the input exceeded the clip bound).
+  case roundingAttemptsExhausted(attempts: Int)
 }
 
 extension DifferentialPrivacyError: CustomStringConvertible {
@@ -13,6 +26,14 @@ extension DifferentialPrivacyError: CustomStringConvertible {
     switch self {
     case .invalidParameter(let name, let value, let expected):
       return "invalid \(name) = \(value); expected \(expected)"
+    case .nonFiniteValue(let index):
+      return "element \(index) of the update is NaN or infinite; updates must be finite"
+    case .dimensionMismatch(let expected, let actual):
+      return "expected \(expected) elements, got \(actual)"
+    case .roundingOverflow:
+      return "a scaled coordinate does not fit in a 64-bit integer; use a smaller scale"
+    case .roundingAttemptsExhausted(let attempts):
+      return "no rounding met the norm bound in \(attempts) attempts; is the input clipped?"
     }
   }
 }
