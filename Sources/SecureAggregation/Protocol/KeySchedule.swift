@@ -11,13 +11,8 @@ enum KeySchedule {
     first: (id: ParticipantID, key: KeyAgreement.PublicKey),
     second: (id: ParticipantID, key: KeyAgreement.PublicKey), modulus: Modulus
   ) throws(SecureAggregationError) -> MaskGenerator {
-    let (low, high) = first.id < second.id ? (first, second) : (second, first)
-    let context = KeyDerivationContext(
-      purpose: "pairwise-mask",
-      fields: [
-        sessionID.bytes, low.id.bytes, high.id.bytes, low.key.rawRepresentation,
-        high.key.rawRepresentation,
-      ])
+    let context = pairContext(
+      purpose: "pairwise-mask", sessionID: sessionID, first: first, second: second)
     do {
       return try MaskGenerator(
         key: agreement.deriveSymmetricKey(context: context), modulus: modulus)
@@ -46,18 +41,29 @@ enum KeySchedule {
     first: (id: ParticipantID, key: KeyAgreement.PublicKey),
     second: (id: ParticipantID, key: KeyAgreement.PublicKey)
   ) throws(SecureAggregationError) -> SymmetricKey {
-    let (low, high) = first.id < second.id ? (first, second) : (second, first)
-    let context = KeyDerivationContext(
-      purpose: "share-encryption",
-      fields: [
-        sessionID.bytes, low.id.bytes, high.id.bytes, low.key.rawRepresentation,
-        high.key.rawRepresentation,
-      ])
+    let context = pairContext(
+      purpose: "share-encryption", sessionID: sessionID, first: first, second: second)
     do {
       return try agreement.deriveSymmetricKey(context: context)
     } catch {
       throw .invalidParameter(name: "share key", value: "\(error)", expected: "a 32-byte key")
     }
+  }
+
+  /// The context of a key two clients derive alike: purpose, session, then both ids and public
+  /// keys ordered by id.
+  private static func pairContext(
+    purpose: String, sessionID: SessionID,
+    first: (id: ParticipantID, key: KeyAgreement.PublicKey),
+    second: (id: ParticipantID, key: KeyAgreement.PublicKey)
+  ) -> KeyDerivationContext {
+    let (low, high) = first.id < second.id ? (first, second) : (second, first)
+    return KeyDerivationContext(
+      purpose: purpose,
+      fields: [
+        sessionID.bytes, low.id.bytes, high.id.bytes, low.key.rawRepresentation,
+        high.key.rawRepresentation,
+      ])
   }
 
   /// The associated data of the share box from `sender` to `recipient`.
