@@ -84,6 +84,9 @@ struct Simulate: ParsableCommand {
   @Flag(help: "Print one JSON object instead of the report.")
   var json = false
 
+  @Flag(help: "No progress line on stderr (it appears only for runs longer than 2 s anyway).")
+  var quiet = false
+
   func validate() throws {
     if dropoutRound == .consistency && mode == .semiHonest {
       throw ValidationError(
@@ -110,9 +113,11 @@ struct Simulate: ParsableCommand {
     let schedule = try DropoutSchedule.random(
       clientCount: clients, fraction: dropout, round: dropoutRound.round,
       seed: seed ?? systemRandom.next())
+    let meter = ProgressMeter(enabled: !quiet)
     let report = try InMemoryRound(
       configuration: configuration, dropouts: schedule, insecureSeed: seed
-    ).run()
+    ).run { meter.update($0) }
+    meter.finish()
     if json {
       try printJSON(report)
     } else {

@@ -34,15 +34,29 @@ public struct InMemoryRound {
     self.insecureSeed = insecureSeed
   }
 
+  /// Where a running session is, for progress displays.
+  public struct Progress: Sendable {
+    /// The round being played.
+    public let round: ProtocolRound
+    /// Messages of this round delivered so far.
+    public let completed: Int
+    /// Messages this round will deliver.
+    public let total: Int
+  }
+
   /// Runs the session.
   ///
   /// A server abort (too few survivors, an unrecoverable client) is a result, not an error: the
   /// report then has no sum and gives the reason.
   ///
+  /// - Parameter progress: Called after every delivered message (keep it cheap).
   /// - Throws: ``SecureAggregationError`` only for a configuration the driver cannot set up.
-  public func run() throws(SecureAggregationError) -> RoundReport {
+  public func run(progress: ((Progress) -> Void)? = nil) throws(SecureAggregationError)
+    -> RoundReport
+  {
     var state = try SimulationState(
       configuration: configuration, dropouts: dropouts, insecureSeed: insecureSeed)
+    state.progress = progress
     return state.run()
   }
 }

@@ -11,6 +11,7 @@ struct SimulationState {
   var clientBytes: [ParticipantID: Int] = [:]
   var serverBytes = 0
   let clock = ContinuousClock()
+  var progress: ((InMemoryRound.Progress) -> Void)?
 
   init(configuration: AggregationConfiguration, dropouts: DropoutSchedule, insecureSeed: UInt64?)
     throws(SecureAggregationError)
@@ -60,22 +61,25 @@ struct SimulationState {
   private mutating func runRounds() throws(SecureAggregationError) {
     // Round 0.
     let announcement = ServerMessage.announcement(server.announcement)
-    for id in configuration.participantIDs where dropouts.isActive(id, in: .advertiseKeys) {
+    for (index, id) in configuration.participantIDs.enumerated() {
       try exchange(announcement, with: id, in: .advertiseKeys)
+      report(.advertiseKeys, index + 1, of: configuration.clientCount)
     }
     let directories = try serverStep(.advertiseKeys) { server throws(SecureAggregationError) in
       try server.closeAdvertiseKeys().map(ServerMessage.keyDirectory)
     }
     // Round 1.
-    for message in directories {
+    for (index, message) in directories.enumerated() {
       try exchange(message, in: .shareKeys)
+      report(.shareKeys, index + 1, of: directories.count)
     }
     let relays = try serverStep(.shareKeys) { server throws(SecureAggregationError) in
       try server.closeShareKeys().map(ServerMessage.shareRelay)
     }
     // Round 2.
-    for message in relays {
+    for (index, message) in relays.enumerated() {
       try exchange(message, in: .maskedInputCollection)
+      report(.maskedInputCollection, index + 1, of: relays.count)
     }
     let requests = try serverStep(.maskedInputCollection) { server throws(SecureAggregationError) in
       switch try server.closeMaskedInputCollection() {
@@ -86,8 +90,9 @@ struct SimulationState {
     var unmaskingRequests = requests
     if configuration.securityMode == .active {
       // Round 3.
-      for message in requests {
+      for (index, message) in requests.enumerated() {
         try exchange(message, in: .consistencyCheck)
+        report(.consistencyCheck, index + 1, of: requests.count)
       }
       unmaskingRequests = try serverStep(.consistencyCheck) {
         server throws(SecureAggregationError) in
@@ -95,9 +100,14 @@ struct SimulationState {
       }
     }
     // Round 4.
-    for message in unmaskingRequests {
+    for (index, message) in unmaskingRequests.enumerated() {
       try exchange(message, in: .unmasking)
+      report(.unmasking, index + 1, of: unmaskingRequests.count)
     }
+  }
+
+  private func report(_ round: ProtocolRound, _ completed: Int, of total: Int) {
+    progress?(InMemoryRound.Progress(round: round, completed: completed, total: total))
   }
 
   /// Times a server step and counts the bytes of the messages it sends.
