@@ -5,6 +5,10 @@
 public enum DifferentialPrivacyError: Error, Equatable, Sendable {
   /// A parameter outside its valid range.
   case invalidParameter(name: String, value: String, expected: String)
+  /// No noise multiplier in the searched range meets the target privacy: even the largest
+  /// multiplier tried (`largestTried`) gives an ε above `targetEpsilon` at this δ. Raise the
+  /// target ε or δ, or lower the rounds or sampling rate.
+  case calibrationFailed(targetEpsilon: Double, delta: Double, largestTried: Double)
 }
 
 extension DifferentialPrivacyError: CustomStringConvertible {
@@ -13,6 +17,10 @@ extension DifferentialPrivacyError: CustomStringConvertible {
     switch self {
     case .invalidParameter(let name, let value, let expected):
       return "invalid \(name) = \(value); expected \(expected)"
+    case .calibrationFailed(let targetEpsilon, let delta, let largestTried):
+      return
+        "no noise multiplier up to \(largestTried) reaches ε ≤ \(targetEpsilon) at δ = \(delta); "
+        + "raise the target ε or δ, or lower the rounds or sampling rate"
     }
   }
 }
