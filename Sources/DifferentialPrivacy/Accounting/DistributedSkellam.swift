@@ -53,6 +53,22 @@ public struct DistributedSkellam: Sendable, Hashable {
     Double(clients) * localVariance
   }
 
+  /// The noise multiplier in the library's common unit: the standard deviation of the total
+  /// noise in the released sum divided by the clip bound, both in the same (unscaled) units —
+  /// the central standard deviation over s·C for scale s.
+  ///
+  /// - Parameters:
+  ///   - clipBound: the L2 clip bound C > 0, before scaling.
+  ///   - scale: the scale s = 1/γ > 0 applied before rounding.
+  public func noiseMultiplier(
+    clipBound: Double,
+    scale: Double
+  ) throws(DifferentialPrivacyError) -> Double {
+    try Validation.positive(clipBound, "clipBound")
+    try Validation.positive(scale, "scale")
+    return centralVariance.squareRoot() / (scale * clipBound)
+  }
+
   /// The RDP of one release at order α (Agarwal, Kairouz & Liu 2021, Theorem 3.5), evaluated
   /// at ⌈α⌉.
   ///

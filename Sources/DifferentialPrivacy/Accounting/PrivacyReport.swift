@@ -99,4 +99,58 @@ public struct PrivacyReport: Sendable, Hashable {
       amplificationHolds: holds
     )
   }
+
+  /// The report for T rounds of any mechanism given by its unsampled RDP curve per round — a
+  /// ``DistributedDiscreteGaussian`` or ``DistributedSkellam``, say — with amplification by
+  /// Poisson sampling from the general bound of Zhu & Wang 2019
+  /// (``RDP/poissonSubsampled(samplingRate:orders:curve:)``).
+  ///
+  /// The curve must already use the sensitivity of `relation` (2C for replace-one); amplification
+  /// holds only for Poisson-sampled cohorts under add-or-remove-one, as for
+  /// ``gaussian(noiseMultiplier:sampling:rounds:delta:relation:orders:)``.
+  ///
+  /// - Parameters:
+  ///   - accountant: a name for the report, e.g. "RDP (distributed discrete Gaussian)".
+  ///   - noiseMultiplier: the total noise's standard deviation over the clip bound, for the
+  ///     report (see ``DistributedDiscreteGaussian/noiseMultiplier(clipBound:scale:)``).
+  ///   - sampling: the cohort sampling; its rate is in [0, 1].
+  ///   - rounds: T ≥ 0.
+  ///   - delta: 0 < δ < 1.
+  ///   - relation: the neighbouring relation the curve's sensitivities were computed for.
+  ///   - orders: the Rényi orders; ``RDP/defaultOrders`` by default.
+  ///   - curve: one round's RDP at an order, without sampling.
+  public static func mechanism(
+    accountant: String,
+    noiseMultiplier: Double,
+    sampling: CohortSampling,
+    rounds: Int,
+    delta: Double,
+    relation: NeighboringRelation = .addOrRemoveOne,
+    orders: [Double] = RDP.defaultOrders,
+    curve: (Double) throws(DifferentialPrivacyError) -> Double
+  ) throws(DifferentialPrivacyError) -> PrivacyReport {
+    try Validation.positive(noiseMultiplier, "noiseMultiplier")
+    try Validation.samplingRate(sampling.rate)
+    try Validation.count(rounds, "rounds", minimum: 0)
+    try Validation.delta(delta)
+    var full = try RDPAccountant(orders: orders)
+    try full.compose(count: rounds, curve: curve)
+    var sampled = try RDPAccountant(orders: orders)
+    try sampled.composePoissonSubsampled(samplingRate: sampling.rate, count: rounds, curve: curve)
+    let holds: Bool
+    switch sampling {
+    case .poisson: holds = relation == .addOrRemoveOne
+    case .chosenByServer: holds = false
+    }
+    return PrivacyReport(
+      relation: relation,
+      accountant: accountant,
+      noiseMultiplier: noiseMultiplier,
+      sampling: sampling,
+      rounds: rounds,
+      epsilonWithAmplification: try sampled.epsilon(delta: delta),
+      epsilonWithoutAmplification: try full.epsilon(delta: delta),
+      amplificationHolds: holds
+    )
+  }
 }

@@ -73,6 +73,11 @@ public struct RDPAccountant: Sendable, Hashable {
       }
       added.append(value)
     }
+    add(added, count: count)
+  }
+
+  /// Adds `count` times the per-order values `added` (validated, one per order).
+  private mutating func add(_ added: [Double], count: Int) {
     for index in rdp.indices where count > 0 {
       rdp[index] += Double(count) * added[index]
     }
@@ -89,7 +94,8 @@ public struct RDPAccountant: Sendable, Hashable {
   }
 
   /// Composes `count` runs of the Poisson-subsampled Gaussian mechanism (sampling rate q, noise
-  /// multiplier z = σ/Δ); see ``RDP/poissonSubsampledGaussian(samplingRate:noiseMultiplier:order:)``.
+  /// multiplier z = σ/Δ); see
+  /// ``RDP/poissonSubsampledGaussian(samplingRate:noiseMultiplier:order:)``.
   public mutating func composePoissonSubsampledGaussian(
     samplingRate: Double,
     noiseMultiplier: Double,
@@ -99,6 +105,20 @@ public struct RDPAccountant: Sendable, Hashable {
       try RDP.poissonSubsampledGaussian(
         samplingRate: samplingRate, noiseMultiplier: noiseMultiplier, order: order)
     }
+  }
+
+  /// Composes `count` runs of any mechanism, given by its unsampled RDP curve, on a
+  /// Poisson-sampled cohort at rate q, with the general bound of
+  /// ``RDP/poissonSubsampled(samplingRate:orders:curve:)`` (Zhu & Wang 2019).
+  public mutating func composePoissonSubsampled(
+    samplingRate: Double,
+    count: Int = 1,
+    curve: (Double) throws(DifferentialPrivacyError) -> Double
+  ) throws(DifferentialPrivacyError) {
+    try Validation.count(count, "count", minimum: 0)
+    let sampled = try RDP.poissonSubsampled(
+      samplingRate: samplingRate, orders: orders, curve: curve)
+    add(sampled, count: count)
   }
 
   /// The (ε, δ)-DP guarantee of everything composed so far, by the tighter conversion

@@ -8,7 +8,8 @@ import Testing
     #expect(poisson.amplificationHolds)
     #expect(poisson.epsilonWithAmplification.epsilon < poisson.epsilonWithoutAmplification.epsilon)
     #expect(poisson.epsilon == poisson.epsilonWithAmplification)
-    // dp-accounting 0.6.0: z = 1, q = 0.01, T = 100, δ = 1e-5 gives ε = 1.214145294 (see RDPAccountantTests).
+    // dp-accounting 0.6.0: z = 1, q = 0.01, T = 100, δ = 1e-5 gives ε = 1.214145294
+    // (see RDPAccountantTests).
     #expect(abs(poisson.epsilon.epsilon - 1.214145294) / 1.214145294 < 1e-6)
 
     let chosen = try PrivacyReport.gaussian(
