@@ -9,6 +9,10 @@ public enum DifferentialPrivacyError: Error, Equatable, Sendable {
   /// multiplier tried (`largestTried`) gives an ε above `targetEpsilon` at this δ. Raise the
   /// target ε or δ, or lower the rounds or sampling rate.
   case calibrationFailed(targetEpsilon: Double, delta: Double, largestTried: Double)
+  /// A modulus of `bits` bits cannot hold the sum of `clients` clients' values with
+  /// `standardDeviations` standard deviations of headroom (it needs 2^(2b) > n·k²). Use more
+  /// bits, fewer clients per sum, or less headroom.
+  case bitWidthTooSmall(bits: Int, clients: Int, standardDeviations: Double)
 }
 
 extension DifferentialPrivacyError: CustomStringConvertible {
@@ -21,6 +25,11 @@ extension DifferentialPrivacyError: CustomStringConvertible {
       return
         "no noise multiplier up to \(largestTried) reaches ε ≤ \(targetEpsilon) at δ = \(delta); "
         + "raise the target ε or δ, or lower the rounds or sampling rate"
+    case .bitWidthTooSmall(let bits, let clients, let standardDeviations):
+      return
+        "\(bits) bits cannot hold the sum of \(clients) clients with \(standardDeviations) "
+        + "standard deviations of headroom (needs 2^(2b) > n·k²); use more bits, fewer clients "
+        + "or less headroom"
     }
   }
 }

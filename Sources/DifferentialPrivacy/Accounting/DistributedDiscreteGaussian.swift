@@ -161,10 +161,7 @@ public struct RoundedSensitivity: Sendable, Hashable {
     guard beta >= 0, beta < 1 else {
       throw .invalidParameter(name: "beta", value: "\(beta)", expected: "0 ≤ β < 1")
     }
-    var padded = 1
-    while padded < dimension {
-      padded *= 2
-    }
+    let padded = Self.paddedDimension(for: dimension)
     let d = Double(padded)
     let scaled = l2Bound * scale
     var l2 = scaled + d.squareRoot()
@@ -176,5 +173,15 @@ public struct RoundedSensitivity: Sendable, Hashable {
     self.l2 = l2
     self.l1 = l2 * min(d.squareRoot(), l2)
     self.paddedDimension = padded
+  }
+
+  /// The dimension the randomized Hadamard transform works in: the smallest power of two
+  /// ≥ `dimension` (1 for dimensions below 1).
+  public static func paddedDimension(for dimension: Int) -> Int {
+    var padded = 1
+    while padded < dimension {
+      padded *= 2
+    }
+    return padded
   }
 }
