@@ -18,6 +18,14 @@ public enum DifferentialPrivacyError: Error, Equatable, Sendable {
   /// Conditional rounding found no rounding within the norm bound in `attempts` tries (each
   /// try fails with probability at most β, so this means the input exceeded the clip bound).
   case roundingAttemptsExhausted(attempts: Int)
+  /// No noise multiplier in the searched range meets the target privacy: even the largest
+  /// multiplier tried (`largestTried`) gives an ε above `targetEpsilon` at this δ. Raise the
+  /// target ε or δ, or lower the rounds or sampling rate.
+  case calibrationFailed(targetEpsilon: Double, delta: Double, largestTried: Double)
+  /// A modulus of `bits` bits cannot hold the sum of `clients` clients' values with
+  /// `standardDeviations` standard deviations of headroom (it needs 2^(2b) > n·k²). Use more
+  /// bits, fewer clients per sum, or less headroom.
+  case bitWidthTooSmall(bits: Int, clients: Int, standardDeviations: Double)
 }
 
 extension DifferentialPrivacyError: CustomStringConvertible {
@@ -34,6 +42,15 @@ extension DifferentialPrivacyError: CustomStringConvertible {
       return "a scaled coordinate does not fit in a 64-bit integer; use a smaller scale"
     case .roundingAttemptsExhausted(let attempts):
       return "no rounding met the norm bound in \(attempts) attempts; is the input clipped?"
+    case .calibrationFailed(let targetEpsilon, let delta, let largestTried):
+      return
+        "no noise multiplier up to \(largestTried) reaches ε ≤ \(targetEpsilon) at δ = \(delta); "
+        + "raise the target ε or δ, or lower the rounds or sampling rate"
+    case .bitWidthTooSmall(let bits, let clients, let standardDeviations):
+      return
+        "\(bits) bits cannot hold the sum of \(clients) clients with \(standardDeviations) "
+        + "standard deviations of headroom (needs 2^(2b) > n·k²); use more bits, fewer clients "
+        + "or less headroom"
     }
   }
 }
