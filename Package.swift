@@ -59,6 +59,7 @@ let package = Package(
       dependencies: [
         "PrivateAggregation",
         "SecureAggregation",
+        "DifferentialPrivacy",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strictSettings

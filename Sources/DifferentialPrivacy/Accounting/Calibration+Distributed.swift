@@ -73,6 +73,62 @@ extension Calibration {
     return (capacity - n * k * k).squareRoot() / (2 * k * (signal + noise).squareRoot())
   }
 
+  /// The privacy of T rounds of a distributed mechanism at noise multiplier z (the total noise's
+  /// standard deviation over C), with the scale chosen for `bits` bits and `clients` clients by
+  /// ``scale(noiseMultiplier:clipBound:clients:dimension:bits:standardDeviations:flatness:)``.
+  ///
+  /// - Returns: the scale, each client's noise, the sensitivities and the report; `nil` for the
+  ///   discrete Gaussian when each client's noise would be below one integer unit (σ < 1), which
+  ///   its analysis does not cover.
+  /// - Throws: ``DifferentialPrivacyError/bitWidthTooSmall(bits:clients:standardDeviations:)``
+  ///   and parameter errors.
+  public static func distributedAccounting(
+    mechanism: DistributedMechanism,
+    noiseMultiplier z: Double,
+    delta: Double,
+    rounds: Int,
+    sampling: CohortSampling,
+    clients: Int,
+    dimension: Int,
+    bits: Int,
+    clipBound: Double = 1,
+    beta: Double = 0.606_530_659_712_633_4,
+    standardDeviations: Double = 4,
+    relation: NeighboringRelation = .addOrRemoveOne
+  ) throws(DifferentialPrivacyError) -> DistributedCalibration? {
+    let padded = RoundedSensitivity.paddedDimension(for: dimension)
+    let scale = try scale(
+      noiseMultiplier: z, clipBound: clipBound, clients: clients, dimension: padded,
+      bits: bits, standardDeviations: standardDeviations)
+    let local = scale * z * clipBound / Double(clients).squareRoot()
+    let sensitivity = try RoundedSensitivity(
+      l2Bound: relation.l2Sensitivity(clipBound: clipBound), scale: scale,
+      dimension: dimension, beta: beta)
+    let report: PrivacyReport
+    switch mechanism {
+    case .discreteGaussian:
+      guard local >= 1 else { return nil }
+      let noise = try DistributedDiscreteGaussian(
+        clients: clients, localStandardDeviation: local, l1Sensitivity: sensitivity.l1,
+        l2Sensitivity: sensitivity.l2, dimension: sensitivity.paddedDimension)
+      report = try PrivacyReport.mechanism(
+        accountant: "RDP (distributed discrete Gaussian)", noiseMultiplier: z,
+        sampling: sampling, rounds: rounds, delta: delta, relation: relation
+      ) { (order) throws(DifferentialPrivacyError) in try noise.rdp(order: order) }
+    case .skellam:
+      let noise = try DistributedSkellam(
+        clients: clients, localVariance: local * local, l1Sensitivity: sensitivity.l1,
+        l2Sensitivity: sensitivity.l2)
+      report = try PrivacyReport.mechanism(
+        accountant: "RDP (distributed Skellam)", noiseMultiplier: z,
+        sampling: sampling, rounds: rounds, delta: delta, relation: relation
+      ) { (order) throws(DifferentialPrivacyError) in try noise.rdp(order: order) }
+    }
+    return DistributedCalibration(
+      noiseMultiplier: z, scale: scale, localStandardDeviation: local,
+      sensitivity: sensitivity, report: report)
+  }
+
   /// Distributed-DP parameters: the smallest noise multiplier z (to a relative 1e-4) whose
   /// rounds of the chosen discrete mechanism meet ε ≤ `targetEpsilon` at δ, with the scale that
   /// fits a b-bit modulus at each z (``scale(noiseMultiplier:clipBound:clients:dimension:bits:standardDeviations:flatness:)``),
@@ -118,38 +174,15 @@ extension Calibration {
     try Validation.count(rounds, "rounds", minimum: 1)
     let largest = 1e4
     func evaluate(_ z: Double) throws(DifferentialPrivacyError) -> DistributedCalibration? {
-      let padded = RoundedSensitivity.paddedDimension(for: dimension)
-      let scale = try scale(
-        noiseMultiplier: z, clipBound: clipBound, clients: clients, dimension: padded,
-        bits: bits, standardDeviations: standardDeviations)
-      let local = scale * z * clipBound / Double(clients).squareRoot()
-      let sensitivity = try RoundedSensitivity(
-        l2Bound: relation.l2Sensitivity(clipBound: clipBound), scale: scale,
-        dimension: dimension, beta: beta)
-      let report: PrivacyReport
-      switch mechanism {
-      case .discreteGaussian:
-        guard local >= 1 else { return nil }
-        let noise = try DistributedDiscreteGaussian(
-          clients: clients, localStandardDeviation: local, l1Sensitivity: sensitivity.l1,
-          l2Sensitivity: sensitivity.l2, dimension: sensitivity.paddedDimension)
-        report = try PrivacyReport.mechanism(
-          accountant: "RDP (distributed discrete Gaussian)", noiseMultiplier: z,
-          sampling: sampling, rounds: rounds, delta: delta, relation: relation
-        ) { (order) throws(DifferentialPrivacyError) in try noise.rdp(order: order) }
-      case .skellam:
-        let noise = try DistributedSkellam(
-          clients: clients, localVariance: local * local, l1Sensitivity: sensitivity.l1,
-          l2Sensitivity: sensitivity.l2)
-        report = try PrivacyReport.mechanism(
-          accountant: "RDP (distributed Skellam)", noiseMultiplier: z,
-          sampling: sampling, rounds: rounds, delta: delta, relation: relation
-        ) { (order) throws(DifferentialPrivacyError) in try noise.rdp(order: order) }
-      }
-      guard report.epsilon.epsilon <= targetEpsilon else { return nil }
-      return DistributedCalibration(
-        noiseMultiplier: z, scale: scale, localStandardDeviation: local,
-        sensitivity: sensitivity, report: report)
+      guard
+        let found = try distributedAccounting(
+          mechanism: mechanism, noiseMultiplier: z, delta: delta, rounds: rounds,
+          sampling: sampling, clients: clients, dimension: dimension, bits: bits,
+          clipBound: clipBound, beta: beta, standardDeviations: standardDeviations,
+          relation: relation),
+        found.report.epsilon.epsilon <= targetEpsilon
+      else { return nil }
+      return found
     }
     var low = 0.0
     var high = 1.0

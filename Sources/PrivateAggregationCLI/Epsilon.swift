@@ -1,0 +1,52 @@
+import ArgumentParser
+import DifferentialPrivacy
+
+/// `private-aggregation epsilon`: the ε a mechanism spends over T rounds.
+struct Epsilon: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Print the ε spent by T rounds of a mechanism at a noise multiplier.",
+    discussion: """
+      The noise multiplier z is always the standard deviation of the total noise in the released \
+      sum divided by the L2 clip bound C, for every mechanism, so numbers compare across them. ε \
+      is accounted by RDP with the tight conversion to (ε, δ); amplification by sampling is \
+      claimed only for Poisson-sampled cohorts, and the ε without it is always shown.
+      """
+  )
+
+  @OptionGroup var options: PrivacyOptions
+
+  @Option(help: "Noise multiplier z = σ_total / C.")
+  var noiseMultiplier: Double
+
+  func run() throws {
+    var fields: [String: Any] = [:]
+    let report: PrivacyReport
+    switch options.mechanism {
+    case .gaussian:
+      report = try PrivacyReport.gaussian(
+        noiseMultiplier: noiseMultiplier, sampling: options.cohortSampling, rounds: options.rounds,
+        delta: options.delta, relation: options.relation.relation)
+    case .distributedGaussian, .skellam:
+      let (mechanism, clients, dimension, bits) = try options.distributedParameters()
+      guard
+        let accounting = try Calibration.distributedAccounting(
+          mechanism: mechanism, noiseMultiplier: noiseMultiplier, delta: options.delta,
+          rounds: options.rounds, sampling: options.cohortSampling, clients: clients,
+          dimension: dimension, bits: bits, clipBound: options.clip,
+          relation: options.relation.relation)
+      else {
+        throw ValidationError(
+          "each client's noise would be below one integer unit at z = \(noiseMultiplier); "
+            + "use more bits or a larger noise multiplier")
+      }
+      report = accounting.report
+      fields["scale"] = accounting.scale
+      fields["localStandardDeviation"] = accounting.localStandardDeviation
+    }
+    if options.json {
+      try options.printJSON(options.reportFields(report).merging(fields) { $1 })
+    } else {
+      print(options.describe(report))
+    }
+  }
+}
