@@ -68,3 +68,25 @@ import Testing
     }
   }
 }
+
+@Suite struct DistributedAccountingTests {
+  // The report for a given multiplier is the one calibration found, and a smaller multiplier
+  // spends more ε.
+  @Test(arguments: DistributedMechanism.allCases)
+  func accountingAgreesWithCalibration(mechanism: DistributedMechanism) throws {
+    let calibrated = try Calibration.distributed(
+      mechanism: mechanism, targetEpsilon: 3, delta: 1e-5, rounds: 10,
+      sampling: .poisson(rate: 1), clients: 100, dimension: 1000, bits: 16)
+    let again = try #require(
+      try Calibration.distributedAccounting(
+        mechanism: mechanism, noiseMultiplier: calibrated.noiseMultiplier, delta: 1e-5, rounds: 10,
+        sampling: .poisson(rate: 1), clients: 100, dimension: 1000, bits: 16))
+    #expect(again.report.epsilon == calibrated.report.epsilon)
+    #expect(again.scale == calibrated.scale)
+    let noisier = try #require(
+      try Calibration.distributedAccounting(
+        mechanism: mechanism, noiseMultiplier: calibrated.noiseMultiplier * 0.8, delta: 1e-5,
+        rounds: 10, sampling: .poisson(rate: 1), clients: 100, dimension: 1000, bits: 16))
+    #expect(noisier.report.epsilon.epsilon > 3)
+  }
+}
