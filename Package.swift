@@ -75,7 +75,7 @@ let package = Package(
     ),
     .testTarget(
       name: "DifferentialPrivacyTests",
-      dependencies: ["DifferentialPrivacy"],
+      dependencies: ["DifferentialPrivacy", "AggregationCrypto"],
       swiftSettings: strictSettings
     ),
     .testTarget(
