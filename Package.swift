@@ -102,7 +102,8 @@ if ProcessInfo.processInfo.environment["PRIVATE_AGGREGATION_BENCHMARKS"] == "1" 
     )
   )
   let benchmarks: [(name: String, dependencies: [Target.Dependency])] = [
-    (name: "MaskGeneration", dependencies: ["AggregationCrypto"])
+    (name: "MaskGeneration", dependencies: ["AggregationCrypto"]),
+    (name: "Samplers", dependencies: ["DifferentialPrivacy", "AggregationCrypto"]),
   ]
   for benchmark in benchmarks {
     package.targets.append(

@@ -26,6 +26,13 @@ public enum DifferentialPrivacyError: Error, Equatable, Sendable {
   /// `standardDeviations` standard deviations of headroom (it needs 2^(2b) > n·k²). Use more
   /// bits, fewer clients per sum, or less headroom.
   case bitWidthTooSmall(bits: Int, clients: Int, standardDeviations: Double)
+  /// A parameter above the largest value a sampler supports (a discrete Gaussian variance above
+  /// 2^40, say), so that its exact integer arithmetic cannot overflow. `maximum` states the limit.
+  case parameterTooLarge(name: String, value: String, maximum: String)
+  /// A rational parameter whose denominator is too large for a sampler's exact integer
+  /// arithmetic. `limit` states the condition it must meet; a rational with a smaller
+  /// denominator (for example from ``Rational/init(approximating:maximumDenominator:)``) fits.
+  case denominatorTooLarge(name: String, value: String, limit: String)
 }
 
 extension DifferentialPrivacyError: CustomStringConvertible {
@@ -51,6 +58,10 @@ extension DifferentialPrivacyError: CustomStringConvertible {
         "\(bits) bits cannot hold the sum of \(clients) clients with \(standardDeviations) "
         + "standard deviations of headroom (needs 2^(2b) > n·k²); use more bits, fewer clients "
         + "or less headroom"
+    case .parameterTooLarge(let name, let value, let maximum):
+      return "\(name) = \(value) is too large; the maximum is \(maximum)"
+    case .denominatorTooLarge(let name, let value, let limit):
+      return "the denominator of \(name) = \(value) is too large; it needs \(limit)"
     }
   }
 }
