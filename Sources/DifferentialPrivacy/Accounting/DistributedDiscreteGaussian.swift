@@ -158,18 +158,11 @@ public struct RoundedSensitivity: Sendable, Hashable {
     try Validation.positive(l2Bound, "l2Bound")
     try Validation.positive(scale, "scale")
     try Validation.count(dimension, "dimension", minimum: 1)
-    guard beta >= 0, beta < 1 else {
-      throw .invalidParameter(name: "beta", value: "\(beta)", expected: "0 ≤ β < 1")
-    }
     let padded = Self.paddedDimension(for: dimension)
     let d = Double(padded)
-    let scaled = l2Bound * scale
-    var l2 = scaled + d.squareRoot()
-    if beta > 0 {
-      let squared =
-        scaled * scaled + d / 4 + (2 * log(1 / beta)).squareRoot() * (scaled + d.squareRoot() / 2)
-      l2 = min(l2, squared.squareRoot())
-    }
+    // The rounding's own bound, so the accountant and the client use one formula.
+    let l2 = try ConditionalRounding(beta: beta)
+      .squaredNormBound(normBound: l2Bound * scale, dimension: padded).squareRoot()
     self.l2 = l2
     self.l1 = l2 * min(d.squareRoot(), l2)
     self.paddedDimension = padded
@@ -178,10 +171,6 @@ public struct RoundedSensitivity: Sendable, Hashable {
   /// The dimension the randomized Hadamard transform works in: the smallest power of two
   /// ≥ `dimension` (1 for dimensions below 1).
   public static func paddedDimension(for dimension: Int) -> Int {
-    var padded = 1
-    while padded < dimension {
-      padded *= 2
-    }
-    return padded
+    RandomizedHadamard.paddedDimension(for: dimension)
   }
 }

@@ -35,8 +35,7 @@ public struct RandomizedHadamard: Sendable, Hashable {
       throw .invalidParameter(
         name: "rotation seed", value: "\(seed.count) bytes", expected: "at least 16 bytes")
     }
-    var padded = 1
-    while padded < dimension { padded <<= 1 }
+    let padded = Self.paddedDimension(for: dimension)
     self.dimension = dimension
     paddedDimension = padded
     // The seed is shared public randomness, so a deterministic expansion is what is wanted.
@@ -77,6 +76,13 @@ public struct RandomizedHadamard: Sendable, Hashable {
     }
     result.removeLast(paddedDimension - dimension)
     return result
+  }
+
+  /// The smallest power of two ≥ `dimension` (1 for dimensions below 1).
+  public static func paddedDimension(for dimension: Int) -> Int {
+    var padded = 1
+    while padded < dimension { padded <<= 1 }
+    return padded
   }
 
   private func applySigns(_ buffer: UnsafeMutableBufferPointer<Double>) {

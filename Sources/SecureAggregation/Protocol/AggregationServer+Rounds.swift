@@ -304,12 +304,12 @@ extension AggregationServer {
       }
     }
 
-    // Every mask is removed chunk by chunk, the chunks spread over the cores.
-    var unmasked = sum
-    try unmasked.applyMasks(jobs)
+    // Every mask is removed chunk by chunk, the chunks spread over the cores, in the running sum
+    // itself (applyMasks checks every job before it changes anything, so a throw leaves it).
+    try sum.applyMasks(jobs)
     phase = .finished
     return AggregationResult(
-      sum: unmasked, survivors: survivors,
+      sum: sum, survivors: survivors,
       completed: [
         .advertiseKeys: advertisements.keys.sorted(), .shareKeys: sharedKeys.sorted(),
         .maskedInputCollection: survivors,
