@@ -13,6 +13,9 @@ public enum DifferentialPrivacyError: Error, Equatable, Sendable {
   case nonFiniteValue(index: Int)
   /// A vector or tensor list whose size does not match what the transform was built for.
   case dimensionMismatch(expected: Int, actual: Int)
+  /// The element at `index` of a vector is larger in magnitude than `maximumMagnitude`, the
+  /// most the operation supports (the value itself is left out: it may be a client's data).
+  case valueOutOfRange(index: Int, maximumMagnitude: Double)
   /// A rounded coordinate does not fit in 64-bit integers: the scale is far too large.
   case roundingOverflow
   /// Conditional rounding found no rounding within the norm bound in `attempts` tries (each
@@ -45,6 +48,8 @@ extension DifferentialPrivacyError: CustomStringConvertible {
       return "element \(index) of the update is NaN or infinite; updates must be finite"
     case .dimensionMismatch(let expected, let actual):
       return "expected \(expected) elements, got \(actual)"
+    case .valueOutOfRange(let index, let maximumMagnitude):
+      return "element \(index) is beyond ±\(maximumMagnitude), the largest magnitude supported"
     case .roundingOverflow:
       return "a scaled coordinate does not fit in a 64-bit integer; use a smaller scale"
     case .roundingAttemptsExhausted(let attempts):

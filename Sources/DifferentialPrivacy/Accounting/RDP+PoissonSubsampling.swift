@@ -11,14 +11,15 @@ extension RDP {
   ///                                 + 3 Σ_{l=3}^{α} C(α, l) q^l (1 − q)^{α−l} e^{(l−1)ε(l)} ],
   ///
   /// for integer α, and never more than the unsampled ε(α). A fractional order is evaluated at
-  /// ⌈α⌉, which is valid because RDP does not decrease with the order. For the Gaussian use the
+  /// ⌈α⌉, which is valid because RDP does not decrease with the order. At q = 1 the result is
+  /// the curve itself, at the orders given. For the Gaussian use the
   /// exact ``poissonSubsampledGaussian(samplingRate:noiseMultiplier:order:)`` instead; this bound
   /// is for the discrete mechanisms (``DistributedDiscreteGaussian``, ``DistributedSkellam``).
   ///
   /// - Parameters:
   ///   - samplingRate: q in [0, 1].
   ///   - orders: Rényi orders, each > 1.
-  ///   - curve: the unsampled mechanism's RDP at an order (called at integer orders only).
+  ///   - curve: the unsampled mechanism's RDP at an order (at integer orders only when q < 1).
   /// - Returns: the subsampled RDP at each order, in the order given.
   public static func poissonSubsampled(
     samplingRate: Double,
@@ -28,6 +29,17 @@ extension RDP {
     try Validation.samplingRate(samplingRate)
     for order in orders {
       try Validation.order(order)
+    }
+    if samplingRate == 1 {
+      // Every client takes part: the mechanism's own curve, at the orders given.
+      return try orders.map { (order) throws(DifferentialPrivacyError) in
+        let value = try curve(order)
+        guard value >= 0 else {
+          throw .invalidParameter(
+            name: "rdp(\(order))", value: "\(value)", expected: "a Rényi divergence ≥ 0")
+        }
+        return value
+      }
     }
     let largest = Int(orders.map { $0.rounded(.up) }.max() ?? 2)
     // ε(l) for l = 2 … largest, evaluated once.
@@ -47,9 +59,6 @@ extension RDP {
     return orders.map { order in
       let alpha = Int(order.rounded(.up))
       let plain = unsampled[alpha]
-      if samplingRate == 1 {
-        return plain
-      }
       let q = samplingRate
       let a = Double(alpha)
       let logQ = log(q)

@@ -33,9 +33,14 @@ import Testing
     #expect(
       try RDP.poissonSubsampled(samplingRate: 0, orders: orders, curve: Self.gaussianCurve)
         == [0, 0, 0])
+    // At q = 1 nothing is sampled: the curve itself, fractional orders included.
     let full = try RDP.poissonSubsampled(samplingRate: 1, orders: orders, curve: Self.gaussianCurve)
     #expect(
-      full == [try Self.gaussianCurve(2), try Self.gaussianCurve(3), try Self.gaussianCurve(10)])
+      full == [try Self.gaussianCurve(2), try Self.gaussianCurve(2.5), try Self.gaussianCurve(10)])
+    // Just below 1 the bound applies, at ⌈α⌉ for a fractional order.
+    let almost = try RDP.poissonSubsampled(
+      samplingRate: 1 - 1e-12, orders: orders, curve: Self.gaussianCurve)
+    #expect(abs(almost[1] - (try Self.gaussianCurve(3))) <= 1e-6)
   }
 
   @Test func distributedReportsAmplifyOnlyPoissonCohorts() throws {
