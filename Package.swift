@@ -80,6 +80,14 @@ let package = Package(
       swiftSettings: strictSettings
     ),
     .testTarget(
+      name: "PrivateAggregationCLITests",
+      dependencies: [
+        "PrivateAggregationCLI",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
       name: "PrivateAggregationTests",
       dependencies: ["PrivateAggregation"],
       swiftSettings: strictSettings

@@ -17,6 +17,11 @@ struct Calibrate: ParsableCommand {
   var targetEpsilon: Double
 
   func run() throws {
+    print(try output())
+  }
+
+  /// What `run()` prints: the text report, or one JSON object with `--json`.
+  func output() throws -> String {
     var fields: [String: Any] = [:]
     let report: PrivacyReport
     switch options.mechanism {
@@ -42,12 +47,12 @@ struct Calibrate: ParsableCommand {
       fields["localStandardDeviation"] = result.localStandardDeviation
     }
     if options.json {
-      try options.printJSON(
+      return try options.json(
         options.reportFields(report).merging(fields) { $1 }.merging(["targetEpsilon": targetEpsilon]
         ) { $1 })
     } else {
-      print("noise multiplier z = \(report.noiseMultiplier) (σ_total / C)")
-      print(options.describe(report))
+      return "noise multiplier z = \(report.noiseMultiplier) (σ_total / C)\n"
+        + options.describe(report)
     }
   }
 }

@@ -19,6 +19,11 @@ struct Epsilon: ParsableCommand {
   var noiseMultiplier: Double
 
   func run() throws {
+    print(try output())
+  }
+
+  /// What `run()` prints: the text report, or one JSON object with `--json`.
+  func output() throws -> String {
     var fields: [String: Any] = [:]
     let report: PrivacyReport
     switch options.mechanism {
@@ -44,9 +49,9 @@ struct Epsilon: ParsableCommand {
       fields["localStandardDeviation"] = accounting.localStandardDeviation
     }
     if options.json {
-      try options.printJSON(options.reportFields(report).merging(fields) { $1 })
+      return try options.json(options.reportFields(report).merging(fields) { $1 })
     } else {
-      print(options.describe(report))
+      return options.describe(report)
     }
   }
 }

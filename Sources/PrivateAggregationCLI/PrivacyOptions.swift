@@ -73,9 +73,9 @@ struct PrivacyOptions: ParsableArguments {
     return (mechanism == .skellam ? .skellam : .discreteGaussian, clients, dimension, bits)
   }
 
-  func printJSON(_ fields: [String: Any]) throws {
+  func json(_ fields: [String: Any]) throws -> String {
     let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
-    print(String(decoding: data, as: UTF8.self))
+    return String(decoding: data, as: UTF8.self)
   }
 
   func reportFields(_ report: PrivacyReport) -> [String: Any] {
