@@ -102,8 +102,7 @@ extension Calibration {
       bits: bits, standardDeviations: standardDeviations)
     let local = scale * z * clipBound / Double(clients).squareRoot()
     let sensitivity = try RoundedSensitivity(
-      l2Bound: relation.l2Sensitivity(clipBound: clipBound), scale: scale,
-      dimension: dimension, beta: beta)
+      clipBound: clipBound, scale: scale, dimension: dimension, beta: beta, relation: relation)
     let report: PrivacyReport
     switch mechanism {
     case .discreteGaussian:
@@ -173,7 +172,8 @@ extension Calibration {
     try Validation.positive(targetEpsilon, "targetEpsilon")
     try Validation.count(rounds, "rounds", minimum: 1)
     let largest = 1e4
-    func evaluate(_ z: Double) throws(DifferentialPrivacyError) -> DistributedCalibration? {
+    let best = try bisectNoiseMultiplier(smallest: 1e-3, largest: largest) {
+      (z) throws(DifferentialPrivacyError) -> DistributedCalibration? in
       guard
         let found = try distributedAccounting(
           mechanism: mechanism, noiseMultiplier: z, delta: delta, rounds: rounds,
@@ -184,27 +184,44 @@ extension Calibration {
       else { return nil }
       return found
     }
+    guard let best else {
+      throw .calibrationFailed(targetEpsilon: targetEpsilon, delta: delta, largestTried: largest)
+    }
+    return best
+  }
+
+  /// The smallest noise multiplier z (to a relative `relativeTolerance`) at which `evaluate`
+  /// succeeds, assuming success is monotone in z: a bracket by doubling from z = 1 (up to
+  /// `largest`) or halving (down to `smallest`), then bisection in log z. Returns what `evaluate`
+  /// gave at the returned z — which therefore met the target — or `nil` when no z up to
+  /// `largest` succeeds.
+  ///
+  /// - Parameters:
+  ///   - smallest: the smallest z tried, > 0.
+  ///   - largest: the largest z tried.
+  ///   - relativeTolerance: the bracket's relative width at which to stop; 10⁻⁴ by default.
+  ///   - evaluate: the result at z when it meets the target, `nil` when it does not.
+  public static func bisectNoiseMultiplier<Found, Failure: Error>(
+    smallest: Double, largest: Double, relativeTolerance: Double = 1e-4,
+    evaluate: (Double) throws(Failure) -> Found?
+  ) throws(Failure) -> Found? {
     var low = 0.0
     var high = 1.0
     var best = try evaluate(high)
     while best == nil {
       low = high
       high *= 2
-      guard high <= largest else {
-        throw .calibrationFailed(targetEpsilon: targetEpsilon, delta: delta, largestTried: largest)
-      }
+      guard high <= largest else { return nil }
       best = try evaluate(high)
     }
     if low == 0 {
-      low = high
-      while low > 1e-3, try evaluate(low / 2) != nil {
-        low /= 2
+      while high / 2 >= smallest, let smaller = try evaluate(high / 2) {
+        high /= 2
+        best = smaller
       }
-      high = low
-      best = try evaluate(high)
-      low /= 2
+      low = high / 2
     }
-    while high - low > 1e-4 * high {
+    while high - low > relativeTolerance * high {
       let middle = (low * high).squareRoot()
       if let found = try evaluate(middle) {
         high = middle
@@ -212,9 +229,6 @@ extension Calibration {
       } else {
         low = middle
       }
-    }
-    guard let best else {
-      throw .calibrationFailed(targetEpsilon: targetEpsilon, delta: delta, largestTried: largest)
     }
     return best
   }

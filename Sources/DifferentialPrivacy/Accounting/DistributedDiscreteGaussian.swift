@@ -131,8 +131,9 @@ public struct DistributedDiscreteGaussian: Sendable, Hashable {
 ///
 /// and any rounding keeps ‖x̃‖₂ ≤ sC + √d, so Δ₂ is the smaller of the two. For integer vectors
 /// ‖x‖₁ ≤ ‖x‖₂² and ‖x‖₁ ≤ √d ‖x‖₂, so Δ₁ = Δ₂ · min(√d, Δ₂). (These are the bounds of the
-/// authors' `rounded_l2_norm_bound` and `rounded_l1_norm_bound`.) For replace-one neighbours,
-/// pass the relation's sensitivity (2C) as `l2Bound`.
+/// authors' `rounded_l2_norm_bound` and `rounded_l1_norm_bound`.) Under replace-one neighbours
+/// two rounded contributions differ by at most twice the bound on one of them, so Δ₂ doubles
+/// (rounding C and 2C separately would understate it: the √d term doubles too).
 public struct RoundedSensitivity: Sendable, Hashable {
   /// The L1 sensitivity Δ₁ in integer units.
   public let l1: Double
@@ -141,28 +142,33 @@ public struct RoundedSensitivity: Sendable, Hashable {
   /// The padded dimension the bounds are computed in.
   public let paddedDimension: Int
 
-  /// The sensitivities of vectors of L2 norm at most `l2Bound`, scaled by `scale`, rotated in
-  /// the next power of two ≥ `dimension`, and rounded with retry parameter `beta`.
+  /// The sensitivities of vectors of L2 norm at most `clipBound`, scaled by `scale`, rotated in
+  /// the next power of two ≥ `dimension`, and rounded with retry parameter `beta`, for
+  /// neighbouring datasets under `relation`.
   ///
   /// - Parameters:
-  ///   - l2Bound: the L2 sensitivity before scaling (C, or 2C for replace-one), > 0.
+  ///   - clipBound: each contribution's L2 norm bound C before scaling, > 0.
   ///   - scale: s = 1/γ > 0.
   ///   - dimension: the unpadded dimension ≥ 1.
   ///   - beta: β in [0, 1); 0 means unconditional rounding (only the sC + √d bound).
+  ///   - relation: the neighbouring relation; replace-one doubles Δ₂. Add-or-remove-one by
+  ///     default.
   public init(
-    l2Bound: Double,
+    clipBound: Double,
     scale: Double,
     dimension: Int,
-    beta: Double
+    beta: Double,
+    relation: NeighboringRelation = .addOrRemoveOne
   ) throws(DifferentialPrivacyError) {
-    try Validation.positive(l2Bound, "l2Bound")
+    try Validation.positive(clipBound, "clipBound")
     try Validation.positive(scale, "scale")
     try Validation.count(dimension, "dimension", minimum: 1)
     let padded = Self.paddedDimension(for: dimension)
     let d = Double(padded)
     // The rounding's own bound, so the accountant and the client use one formula.
-    let l2 = try ConditionalRounding(beta: beta)
-      .squaredNormBound(normBound: l2Bound * scale, dimension: padded).squareRoot()
+    let one = try ConditionalRounding(beta: beta)
+      .squaredNormBound(normBound: clipBound * scale, dimension: padded).squareRoot()
+    let l2 = relation.l2Sensitivity(clipBound: one)
     self.l2 = l2
     self.l1 = l2 * min(d.squareRoot(), l2)
     self.paddedDimension = padded

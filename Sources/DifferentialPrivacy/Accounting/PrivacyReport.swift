@@ -154,3 +154,35 @@ public struct PrivacyReport: Sendable, Hashable {
     )
   }
 }
+
+extension PrivacyReport {
+  /// The report for one release of Gaussian noise N(0, σ²) on a query of L2 sensitivity Δ,
+  /// calibrated by the analytic Gaussian mechanism (``AnalyticGaussian``): the exact ε of one
+  /// continuous Gaussian release, the reference no accountant of many rounds can beat. One round,
+  /// every client in it, no amplification; ``EpsilonAtOrder/order`` is `nil`.
+  ///
+  /// - Parameters:
+  ///   - standardDeviation: σ > 0.
+  ///   - sensitivity: Δ > 0, already for `relation`.
+  ///   - delta: 0 < δ < 1.
+  ///   - noiseMultiplier: σ/C for the report.
+  ///   - relation: the neighbouring relation Δ was computed for.
+  ///   - accountant: a name for the report; "analytic Gaussian" by default.
+  public static func analyticGaussian(
+    standardDeviation: Double,
+    sensitivity: Double,
+    delta: Double,
+    noiseMultiplier: Double,
+    relation: NeighboringRelation = .addOrRemoveOne,
+    accountant: String = "analytic Gaussian (one release)"
+  ) throws(DifferentialPrivacyError) -> PrivacyReport {
+    try Validation.positive(noiseMultiplier, "noiseMultiplier")
+    let epsilon = try AnalyticGaussian.epsilon(
+      standardDeviation: standardDeviation, sensitivity: sensitivity, delta: delta)
+    let value = EpsilonAtOrder(epsilon: epsilon, delta: delta, order: nil)
+    return PrivacyReport(
+      relation: relation, accountant: accountant, noiseMultiplier: noiseMultiplier,
+      sampling: .poisson(rate: 1), rounds: 1, epsilonWithAmplification: value,
+      epsilonWithoutAmplification: value, amplificationHolds: false)
+  }
+}

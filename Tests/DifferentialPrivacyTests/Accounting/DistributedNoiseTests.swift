@@ -58,13 +58,19 @@ import Testing
   }
 
   @Test func roundedSensitivityPadsAndTakesTheSmallerBound() throws {
-    let bounds = try RoundedSensitivity(l2Bound: 1, scale: 100, dimension: 1000, beta: exp(-0.5))
+    let bounds = try RoundedSensitivity(clipBound: 1, scale: 100, dimension: 1000, beta: exp(-0.5))
     #expect(bounds.paddedDimension == 1024)
     // √(100² + 1024/4 + √(2 · 0.5)(100 + 32/2)) = √10372 < 100 + 32.
     #expect(abs(bounds.l2 - 10_372.0.squareRoot()) <= 1e-9)
     #expect(abs(bounds.l1 - bounds.l2 * 32) <= 1e-9)
-    let unconditional = try RoundedSensitivity(l2Bound: 1, scale: 100, dimension: 1024, beta: 0)
+    let unconditional = try RoundedSensitivity(clipBound: 1, scale: 100, dimension: 1024, beta: 0)
     #expect(unconditional.l2 == 132)
+    // Replace-one: two rounded contributions differ by up to twice one's bound (2·(sC + √d),
+    // not 2sC + √d).
+    let replace = try RoundedSensitivity(
+      clipBound: 1, scale: 100, dimension: 1024, beta: 0, relation: .replaceOne)
+    #expect(replace.l2 == 264)
+    #expect(replace.l1 == 264 * 32)
   }
 
   @Test func rejectsInvalidParameters() {
@@ -76,7 +82,7 @@ import Testing
       try DistributedSkellam(clients: 3, localVariance: 0, l1Sensitivity: 1, l2Sensitivity: 1)
     }
     #expect(throws: DifferentialPrivacyError.self) {
-      try RoundedSensitivity(l2Bound: 1, scale: 1, dimension: 8, beta: 1)
+      try RoundedSensitivity(clipBound: 1, scale: 1, dimension: 8, beta: 1)
     }
   }
 }

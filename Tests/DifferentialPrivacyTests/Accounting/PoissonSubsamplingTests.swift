@@ -44,7 +44,7 @@ import Testing
   }
 
   @Test func distributedReportsAmplifyOnlyPoissonCohorts() throws {
-    let bounds = try RoundedSensitivity(l2Bound: 1, scale: 64, dimension: 1000, beta: exp(-0.5))
+    let bounds = try RoundedSensitivity(clipBound: 1, scale: 64, dimension: 1000, beta: exp(-0.5))
     let mechanism = try DistributedDiscreteGaussian(
       clients: 100, localStandardDeviation: 10, l1Sensitivity: bounds.l1,
       l2Sensitivity: bounds.l2, dimension: bounds.paddedDimension)
