@@ -16,6 +16,8 @@ public struct InMemoryRound {
   public let dropouts: DropoutSchedule
   /// The seed of the inputs and, when set, of every secret (insecure).
   public let insecureSeed: UInt64?
+  /// Makes client inputs; `nil` draws uniform vectors of Z_R^m from the seed.
+  public let inputs: ((ParticipantID, SessionID) -> ModularVector)?
 
   /// A simulated session.
   ///
@@ -25,13 +27,18 @@ public struct InMemoryRound {
   ///   - insecureSeed: Makes the run reproducible by drawing every secret from this seed —
   ///     insecure, for simulations only; `nil` draws secrets from the system (inputs then come
   ///     from seed 0).
+  ///   - inputs: Each client's input, made when the client masks it, from its id and the
+  ///     session id; it must have the configuration's length and modulus (a client whose input
+  ///     does not sends nothing). By default uniform vectors drawn from the seed.
   public init(
     configuration: AggregationConfiguration, dropouts: DropoutSchedule = DropoutSchedule(),
-    insecureSeed: UInt64? = nil
+    insecureSeed: UInt64? = nil,
+    inputs: ((ParticipantID, SessionID) -> ModularVector)? = nil
   ) {
     self.configuration = configuration
     self.dropouts = dropouts
     self.insecureSeed = insecureSeed
+    self.inputs = inputs
   }
 
   /// Where a running session is, for progress displays.
@@ -57,6 +64,7 @@ public struct InMemoryRound {
     var state = try SimulationState(
       configuration: configuration, dropouts: dropouts, insecureSeed: insecureSeed)
     state.progress = progress
+    state.inputs = inputs
     return state.run()
   }
 }

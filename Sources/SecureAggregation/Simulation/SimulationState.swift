@@ -12,6 +12,7 @@ struct SimulationState {
   var serverBytes = 0
   let clock = ContinuousClock()
   var progress: ((InMemoryRound.Progress) -> Void)?
+  var inputs: ((ParticipantID, SessionID) -> ModularVector)?
 
   init(configuration: AggregationConfiguration, dropouts: DropoutSchedule, insecureSeed: UInt64?)
     throws(SecureAggregationError)
@@ -136,7 +137,9 @@ struct SimulationState {
     // The client's data exists before the session; making it is not protocol compute.
     var input: ModularVector?
     if case .shareRelay = message {
-      input = SimulationState.input(for: id, seed: inputSeed, configuration: configuration)
+      input =
+        inputs?(id, server.announcement.sessionID)
+        ?? SimulationState.input(for: id, seed: inputSeed, configuration: configuration)
     }
     let clientStart = clock.now
     guard let reply = try? respond(&client, to: bytes, input: input) else {
