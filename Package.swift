@@ -89,7 +89,7 @@ let package = Package(
     ),
     .testTarget(
       name: "PrivateAggregationTests",
-      dependencies: ["PrivateAggregation"],
+      dependencies: ["PrivateAggregation", "SecureAggregation", "DifferentialPrivacy"],
       swiftSettings: strictSettings
     ),
   ]

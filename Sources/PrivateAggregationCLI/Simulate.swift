@@ -81,6 +81,40 @@ struct Simulate: ParsableCommand {
   @Option(help: "Seed for a reproducible run (insecure: every key becomes predictable).")
   var seed: UInt64?
 
+  enum DataKind: String, ExpressibleByArgument, CaseIterable {
+    case gaussian, sphere
+  }
+
+  @Option(
+    help:
+      "Run float updates through the whole pipeline with this privacy: none, central, distributed-gaussian, skellam or local. Without it, the protocol alone on uniform vectors of Z_R."
+  )
+  var privacy: Privacy?
+
+  @Option(help: "With --privacy: calibrate the noise for this ε (at --delta).")
+  var epsilon: Double?
+
+  @Option(help: "With --privacy: δ (default 1e-5).")
+  var delta: Double?
+
+  @Option(help: "With --privacy: the noise multiplier z instead of --epsilon.")
+  var noiseMultiplier: Double?
+
+  @Option(help: "With --privacy: the L2 clip bound C (default 1).")
+  var clip: Double?
+
+  @Option(
+    help:
+      "With --privacy: the clients' vectors, gaussian (N(0, 1) coordinates, clipped) or sphere (on the sphere of radius C; default)."
+  )
+  var data: DataKind?
+
+  @Option(
+    help:
+      "With --privacy central: rdp (the accountant of the distributed modes; default) or analytic (the analytic Gaussian, one release)."
+  )
+  var accountant: Accountant?
+
   @Flag(help: "Print one JSON object instead of the report.")
   var json = false
 
@@ -105,9 +139,14 @@ struct Simulate: ParsableCommand {
     guard corrupted.isFinite, (0..<1).contains(corrupted) else {
       throw ValidationError("--corrupted \(corrupted) is out of range; use 0 ≤ f < 1")
     }
+    try validatePrivacyOptions()
   }
 
   func run() throws {
+    if let privacy {
+      try runPrivate(privacy)
+      return
+    }
     let configuration = try makeConfiguration()
     var systemRandom = SystemRandom()
     let schedule = try DropoutSchedule.random(
@@ -179,6 +218,13 @@ struct Simulate: ParsableCommand {
   }
 
   private func printJSON(_ report: RoundReport) throws {
+    let data = try JSONSerialization.data(
+      withJSONObject: try protocolFields(report), options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+  }
+
+  /// The protocol report's fields, as the `--json` object has them.
+  func protocolFields(_ report: RoundReport) throws -> [String: Any] {
     let configuration = report.configuration
     let value = JSONReport(
       exact: report.exact, clients: configuration.clientCount, survivors: report.survivors.count,
@@ -194,12 +240,13 @@ struct Simulate: ParsableCommand {
           round: $0.round.name, clientMeanSeconds: $0.clientMeanSeconds,
           clientMaxSeconds: $0.clientMaxSeconds, serverSeconds: $0.serverSeconds)
       }, abortReason: report.abortReason.map { "\($0)" })
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    let object = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(value))
+    var fields = object as? [String: Any] ?? [:]
+    if value.abortReason == nil { fields["abortReason"] = NSNull() }
+    return fields
   }
 
-  private func printReport(_ report: RoundReport) {
+  func printReport(_ report: RoundReport) {
     let configuration = report.configuration
     let graph =
       configuration.graph == .complete

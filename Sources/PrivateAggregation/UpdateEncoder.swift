@@ -1,0 +1,154 @@
+import DifferentialPrivacy
+public import SecureAggregation
+
+/// The client's half of the pipeline: turns a float update into the vector of Z_{2^b} that the
+/// secure-aggregation client masks.
+///
+/// flatten → L2 clip to C (noting whether it clipped) → × weight (clamped to w_max) → randomized
+/// Hadamard rotation (signs from the session id, which every client and the server share) →
+/// × scale s → conditional randomized rounding to integers → the extra coordinates (the
+/// clipped-or-not bit, the weight) → this client's share of discrete noise (distributed DP) or
+/// all of it (local DP) → reduce mod 2^b.
+///
+/// The rotation's signs come from the session id, so the server cannot pick them after seeing
+/// the clients' keys, and a new session gets new signs.
+public struct UpdateEncoder: Sendable {
+  /// What one encoding produced.
+  public struct Encoding: Sendable {
+    /// The vector to hand to the secure-aggregation client as its input.
+    public let input: ModularVector
+    /// Whether the update's norm exceeded C and it was scaled down.
+    public let wasClipped: Bool
+    /// How many rounding tries conditional rounding took.
+    public let roundingAttempts: Int
+  }
+
+  /// The plan the encoding follows.
+  public let plan: AggregationPlan
+
+  /// An encoder for `plan`.
+  public init(plan: AggregationPlan) {
+    self.plan = plan
+  }
+
+  /// Encodes a flat update.
+  ///
+  /// - Parameters:
+  ///   - update: m = ``AggregationPlan/dimension`` finite values.
+  ///   - weight: the client's weight for ``Weighting/weighted(maximumWeight:denominator:)``
+  ///     (clamped to [0, w_max]); ignored for uniform weighting.
+  ///   - sessionID: the session's id (from the announcement or the share relay).
+  ///   - generator: the randomness for rounding and noise; a securely seeded
+  ///     `ChaChaRandomNumberGenerator()` in production.
+  /// - Throws: ``PrivateAggregationError/dimensionMismatch(expected:actual:)``,
+  ///   ``PrivateAggregationError/nonFiniteValue(index:)`` (NaN or ±∞ in the update),
+  ///   ``PrivateAggregationError/invalidInput(name:expected:)`` for a negative or non-finite
+  ///   weight, and ``PrivateAggregationError/differentialPrivacy(_:)`` when rounding fails.
+  public func encode(
+    _ update: [Double], weight: Double = 1, sessionID: SessionID,
+    using generator: inout some RandomNumberGenerator
+  ) throws(PrivateAggregationError) -> Encoding {
+    guard update.count == plan.dimension else {
+      throw .dimensionMismatch(expected: plan.dimension, actual: update.count)
+    }
+    var clamped = 1.0
+    if case .weighted(let maximumWeight, _) = plan.configuration.weighting {
+      guard weight.isFinite, weight >= 0 else {
+        throw .invalidInput(name: "weight", expected: "a finite weight ≥ 0")
+      }
+      clamped = min(weight, maximumWeight)
+    }
+    var vector = update
+    let outcome: L2Clipping.Outcome
+    do {
+      outcome = try L2Clipping(bound: plan.configuration.clipBound).clip(&vector)
+    } catch {
+      if case .nonFiniteValue(let index) = error { throw .nonFiniteValue(index: index) }
+      throw .differentialPrivacy(error)
+    }
+    let scale = plan.scale * clamped
+    var rotated: [Double]
+    if plan.rotates {
+      do {
+        rotated = try RandomizedHadamard(dimension: plan.dimension, seed: sessionID.bytes)
+          .rotate(vector)
+      } catch {
+        throw .differentialPrivacy(error)
+      }
+    } else {
+      rotated = vector
+    }
+    rotated.withUnsafeMutableBufferPointer { buffer in
+      for index in buffer.indices { buffer[index] *= scale }
+    }
+    let rounded: (values: [Int64], attempts: Int)
+    do {
+      let rounding = try ConditionalRounding(
+        beta: plan.rotates ? plan.configuration.roundingBeta : 0)
+      rounded = try rounding.round(
+        rotated, normBound: plan.scale * plan.updateSensitivityBound, using: &generator)
+    } catch {
+      throw .differentialPrivacy(error)
+    }
+    var values = rounded.values
+    values.reserveCapacity(plan.encodedLength)
+    if plan.clippedBitIndex != nil {
+      let bit: Int64 = outcome.wasClipped ? 0 : 1
+      values.append(plan.noiseMultiplier == nil ? bit : plan.clippedBitScale * (2 * bit - 1))
+    }
+    if plan.weightIndex != nil {
+      let scaled = plan.weightScale * clamped
+      let floor = scaled.rounded(.down)
+      let up = Double.random(in: 0..<1, using: &generator) < scaled - floor
+      values.append(Int64(floor) + (up ? 1 : 0))
+    }
+    if let noise = plan.clientNoise {
+      var draws = [Int64](repeating: 0, count: values.count)
+      draws.withUnsafeMutableBufferPointer { noise.fill($0, using: &generator) }
+      for index in values.indices { values[index] = values[index] &+ draws[index] }
+    }
+    do {
+      let wrapped = try ModularClipping.wrap(values, bitWidth: plan.configuration.bits)
+      return Encoding(
+        input: try ModularVector(wrapped, modulus: plan.secureAggregation.modulus),
+        wasClipped: outcome.wasClipped, roundingAttempts: rounded.attempts)
+    } catch let error as DifferentialPrivacyError {
+      throw .differentialPrivacy(error)
+    } catch let error as SecureAggregationError {
+      throw .secureAggregation(error)
+    } catch {
+      throw .wrongPhase(expected: "an encodable update")
+    }
+  }
+
+  /// Encodes an update made of tensors of the plan's shapes.
+  ///
+  /// - Throws: ``PrivateAggregationError/dimensionMismatch(expected:actual:)`` when the tensors
+  ///   do not match the layout, and the errors of ``encode(_:weight:sessionID:using:)``.
+  public func encode(
+    tensors: [[Double]], weight: Double = 1, sessionID: SessionID,
+    using generator: inout some RandomNumberGenerator
+  ) throws(PrivateAggregationError) -> Encoding {
+    let flat: [Double]
+    do {
+      flat = try plan.layout.flatten(tensors)
+    } catch {
+      if case .dimensionMismatch(let expected, let actual) = error {
+        throw .dimensionMismatch(expected: expected, actual: actual)
+      }
+      throw .differentialPrivacy(error)
+    }
+    return try encode(flat, weight: weight, sessionID: sessionID, using: &generator)
+  }
+
+  /// Encodes a flat `Float` update (each value widened to `Double` exactly). The label keeps
+  /// array literals unambiguous: `encode([0.5, 1])` is the `Double` version.
+  ///
+  /// - Throws: the errors of ``encode(_:weight:sessionID:using:)``.
+  public func encode(
+    floats update: [Float], weight: Double = 1, sessionID: SessionID,
+    using generator: inout some RandomNumberGenerator
+  ) throws(PrivateAggregationError) -> Encoding {
+    try encode(update.map(Double.init), weight: weight, sessionID: sessionID, using: &generator)
+  }
+}

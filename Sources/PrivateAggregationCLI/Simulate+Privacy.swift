@@ -1,0 +1,164 @@
+import ArgumentParser
+import DifferentialPrivacy
+import Foundation
+import PrivateAggregation
+import SecureAggregation
+
+/// `simulate --privacy …`: float updates through the whole pipeline (encoder, secure
+/// aggregation, decoder), with the privacy spent and the error measured.
+extension Simulate {
+  enum Privacy: String, ExpressibleByArgument, CaseIterable {
+    case none, central
+    case distributedGaussian = "distributed-gaussian"
+    case skellam, local
+
+    var mode: PrivacyMode {
+      switch self {
+      case .none: return .none
+      case .central: return .central
+      case .distributedGaussian: return .distributed(.discreteGaussian)
+      case .skellam: return .distributed(.skellam)
+      case .local: return .local
+      }
+    }
+  }
+
+  enum Accountant: String, ExpressibleByArgument, CaseIterable {
+    case rdp, analytic
+  }
+
+  func validatePrivacyOptions() throws {
+    guard let privacy else {
+      let used = [
+        epsilon.map { _ in "--epsilon" }, noiseMultiplier.map { _ in "--noise-multiplier" },
+        clip.map { _ in "--clip" }, data.map { _ in "--data" },
+        accountant.map { _ in "--accountant" }, delta.map { _ in "--delta" },
+      ].compactMap { $0 }
+      if !used.isEmpty {
+        throw ValidationError("\(used.joined(separator: ", ")) need --privacy")
+      }
+      return
+    }
+    if modulus != nil {
+      throw ValidationError("--privacy works modulo 2^B: use --bits, not --modulus")
+    }
+    if privacy == .none {
+      if epsilon != nil || noiseMultiplier != nil {
+        throw ValidationError("--privacy none adds no noise: drop --epsilon / --noise-multiplier")
+      }
+    } else if (epsilon == nil) == (noiseMultiplier == nil) {
+      throw ValidationError(
+        "--privacy \(privacy.rawValue) needs exactly one of --epsilon E or --noise-multiplier Z")
+    }
+    if accountant == .analytic && privacy != .central {
+      throw ValidationError("--accountant analytic is for --privacy central (one release)")
+    }
+  }
+
+  func privateConfiguration(_ privacy: Privacy) -> PrivateAggregationConfiguration {
+    var configuration = PrivateAggregationConfiguration(
+      clientCount: clients, dimension: length, clipBound: clip ?? 1, privacy: privacy.mode,
+      noise: epsilon.map(NoiseLevel.targetEpsilon)
+        ?? noiseMultiplier.map(NoiseLevel.noiseMultiplier))
+    configuration.bits = bits ?? 32
+    configuration.delta = delta ?? 1e-5
+    configuration.colludingClients = Int(corrupted * Double(clients))
+    configuration.expectedDropoutRate = min(dropout, 0.49)
+    configuration.securityMode = mode == .active ? .active : .semiHonest
+    configuration.threshold = threshold
+    configuration.minimumSurvivors = minimumSurvivors
+    configuration.analyticCentralAccounting = accountant == .analytic
+    if complete {
+      configuration.graph = .complete
+    } else if let neighbors {
+      configuration.graph = .harary(degree: neighbors)
+    }
+    return configuration
+  }
+
+  func runPrivate(_ privacy: Privacy) throws {
+    let plan = try AggregationPlan(privateConfiguration(privacy))
+    var systemRandom = SystemRandom()
+    let schedule = try DropoutSchedule.random(
+      clientCount: clients, fraction: dropout, round: dropoutRound.round,
+      seed: seed ?? systemRandom.next())
+    let meter = ProgressMeter(enabled: !quiet)
+    let report = try PrivateRound(
+      plan: plan, data: data == .gaussian ? .gaussian : .sphere, dropouts: schedule,
+      insecureSeed: seed
+    ).run { meter.update($0) }
+    meter.finish()
+    if json {
+      try printPrivateJSON(report, plan: plan)
+    } else {
+      printPrivateReport(report, plan: plan)
+    }
+    if !report.protocolReport.exact { throw ExitCode.failure }
+  }
+
+  private func printPrivateJSON(_ report: PrivateRound.Report, plan: AggregationPlan) throws {
+    var fields = try protocolFields(report.protocolReport)
+    let privacyReport = plan.report
+    fields["length"] = plan.dimension
+    fields["encodedLength"] = plan.encodedLength
+    fields["privacy"] = privacy?.rawValue ?? "none"
+    fields["epsilon"] = privacyReport.map { $0.epsilon.epsilon as Any } ?? NSNull()
+    fields["epsilonWithoutAmplification"] =
+      privacyReport.map { $0.epsilonWithoutAmplification.epsilon as Any } ?? NSNull()
+    fields["delta"] = plan.configuration.delta
+    fields["accountant"] = privacyReport.map { $0.accountant as Any } ?? NSNull()
+    fields["order"] = privacyReport?.epsilon.order.map { $0 as Any } ?? NSNull()
+    fields["relation"] = plan.accountingRelation.rawValue
+    fields["protects"] =
+      privacyReport == nil
+      ? "nothing: secure aggregation only, the sum is exact"
+      : plan.accountingRelation.protectionDescription
+    fields["noiseMultiplier"] = plan.noiseMultiplier.map { $0 as Any } ?? NSNull()
+    fields["clip"] = plan.configuration.clipBound
+    fields["bits"] = plan.configuration.bits
+    fields["data"] = (data ?? .sphere).rawValue
+    fields["scale"] = plan.scale
+    fields["paddedDimension"] = plan.updateLength
+    fields["clientNoiseStandardDeviation"] = plan.clientNoiseStandardDeviation
+    fields["noiseStandardDeviation"] = plan.noiseStandardDeviation
+    fields["guaranteedNoisyClients"] = plan.guaranteedNoisyClients
+    fields["quantizationErrorBound"] = plan.quantizationErrorBound.map { $0 as Any } ?? NSNull()
+    fields["meanSquaredError"] = report.meanSquaredError.map { $0 as Any } ?? NSNull()
+    fields["expectedMeanSquaredError"] =
+      report.expectedMeanSquaredError.map { $0 as Any } ?? NSNull()
+    fields["encodeSeconds"] = report.encodeSeconds
+    fields["clippedFraction"] = report.clippedFraction
+    let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+  }
+
+  private func printPrivateReport(_ report: PrivateRound.Report, plan: AggregationPlan) {
+    printReport(report.protocolReport)
+    let padded = plan.rotates ? ", rotated in \(plan.updateLength) dimensions" : ""
+    print(
+      "privacy \(privacy?.rawValue ?? "none"): clip C = \(plan.configuration.clipBound), "
+        + "\(plan.configuration.bits) bits, scale s = \(String(format: "%.4g", plan.scale))\(padded)"
+    )
+    if let privacyReport = plan.report {
+      let order = privacyReport.epsilon.order.map { String(format: ", Rényi order %g", $0) } ?? ""
+      print(
+        String(
+          format: "ε = %.4g at δ = %g (%@%@), noise multiplier z = %.4g",
+          privacyReport.epsilon.epsilon,
+          privacyReport.epsilon.delta, privacyReport.accountant, order, plan.noiseMultiplier ?? 0))
+      print("protects: \(plan.accountingRelation.protectionDescription)")
+    } else if let bound = plan.quantizationErrorBound {
+      print(
+        String(
+          format:
+            "no differential privacy: the sum is exact up to quantization (< %.3g per coordinate)",
+          bound))
+    }
+    if let mse = report.meanSquaredError, let expected = report.expectedMeanSquaredError {
+      print(
+        String(
+          format: "mean squared error of the mean per coordinate: %.4g (noise alone: %.4g)", mse,
+          expected))
+    }
+  }
+}
