@@ -77,6 +77,20 @@ extension Simulate {
   }
 
   func runPrivate(_ privacy: Privacy) throws {
+    let (report, output) = try privateRun(privacy)
+    print(output)
+    if !report.protocolReport.exact { throw ExitCode.failure }
+  }
+
+  /// What `simulate --privacy` prints (for tests: the same run, the printed text returned).
+  func privateOutput() throws -> String {
+    guard let privacy else { throw ValidationError("privateOutput needs --privacy") }
+    return try privateRun(privacy).output
+  }
+
+  private func privateRun(_ privacy: Privacy) throws -> (
+    report: PrivateRound.Report, output: String
+  ) {
     let plan = try AggregationPlan(privateConfiguration(privacy))
     var systemRandom = SystemRandom()
     let schedule = try DropoutSchedule.random(
@@ -88,15 +102,11 @@ extension Simulate {
       insecureSeed: seed
     ).run { meter.update($0) }
     meter.finish()
-    if json {
-      try printPrivateJSON(report, plan: plan)
-    } else {
-      printPrivateReport(report, plan: plan)
-    }
-    if !report.protocolReport.exact { throw ExitCode.failure }
+    let output = json ? try privateJSON(report, plan: plan) : privateText(report, plan: plan)
+    return (report, output)
   }
 
-  private func printPrivateJSON(_ report: PrivateRound.Report, plan: AggregationPlan) throws {
+  private func privateJSON(_ report: PrivateRound.Report, plan: AggregationPlan) throws -> String {
     var fields = try protocolFields(report.protocolReport)
     let privacyReport = plan.report
     fields["length"] = plan.dimension
@@ -129,11 +139,12 @@ extension Simulate {
     fields["encodeSeconds"] = report.encodeSeconds
     fields["clippedFraction"] = report.clippedFraction
     let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
-    print(String(decoding: data, as: UTF8.self))
+    return String(decoding: data, as: UTF8.self)
   }
 
-  private func printPrivateReport(_ report: PrivateRound.Report, plan: AggregationPlan) {
-    printReport(report.protocolReport)
+  private func privateText(_ report: PrivateRound.Report, plan: AggregationPlan) -> String {
+    var lines = [protocolText(report.protocolReport)]
+    func print(_ line: String) { lines.append(line) }
     let padded = plan.rotates ? ", rotated in \(plan.updateLength) dimensions" : ""
     print(
       "privacy \(privacy?.rawValue ?? "none"): clip C = \(plan.configuration.clipBound), "
@@ -160,5 +171,6 @@ extension Simulate {
           format: "mean squared error of the mean per coordinate: %.4g (noise alone: %.4g)", mse,
           expected))
     }
+    return lines.joined(separator: "\n")
   }
 }

@@ -247,6 +247,13 @@ struct Simulate: ParsableCommand {
   }
 
   func printReport(_ report: RoundReport) {
+    print(protocolText(report))
+  }
+
+  /// The protocol report as text lines.
+  func protocolText(_ report: RoundReport) -> String {
+    var lines: [String] = []
+    func print(_ line: String) { lines.append(line) }
     let configuration = report.configuration
     let graph =
       configuration.graph == .complete
@@ -274,6 +281,7 @@ struct Simulate: ParsableCommand {
     } else {
       print("sum matches the plaintext sum: \(report.exact ? "yes" : "NO")")
     }
+    return lines.joined(separator: "\n")
   }
 
   private func milliseconds(_ seconds: Double) -> String {

@@ -155,6 +155,32 @@ import Testing
     }
   }
 
+  /// With noise, too few bits for n clients' values plus the noise is refused before any round,
+  /// with the width that fits; so is a vector longer than the protocol carries.
+  @Test func noisyPlansCheckBitsAndLength() throws {
+    var configuration = PrivateAggregationConfiguration(
+      clientCount: 1000, dimension: 250, clipBound: 10, noise: .noiseMultiplier(2))
+    configuration.bits = 8
+    #expect {
+      _ = try AggregationPlan(configuration)
+    } throws: { error in
+      guard case .bitWidthTooSmall(let bits, let minimum, _) = error as? PrivateAggregationError
+      else { return false }
+      return bits == 8 && (minimum ?? 0) > 8
+    }
+    var long = PrivateAggregationConfiguration(
+      clientCount: 10, dimension: (1 << 30) + 1, clipBound: 1, noise: .noiseMultiplier(1))
+    long.graph = .complete
+    #expect {
+      _ = try AggregationPlan(long)
+    } throws: { error in
+      if case .invalidParameter(let name, _, _) = error as? PrivateAggregationError {
+        return name == "dimension"
+      }
+      return false
+    }
+  }
+
   // MARK: Distributed DP
 
   /// Over 30 seeded rounds of 20 clients (d = 64, z = 1, 32 bits so rounding is negligible), the
