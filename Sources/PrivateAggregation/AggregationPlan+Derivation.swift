@@ -284,7 +284,7 @@ struct PlanBase {
     case .distributed(.skellam):
       scale = min(scale, 0x1p21.squareRoot() * honest.squareRoot() / sigmaU)
     case .distributed: scale = min(scale, samplerLimit * honest.squareRoot() / sigmaU)
-    case .local: scale = min(scale, samplerLimit / sigmaU)
+    case .local: scale = min(scale, samplerLimit * nd.squareRoot() / sigmaU)
     case .central, .none: break
     }
     guard scale.isFinite, scale > 0 else { return nil }
@@ -366,10 +366,13 @@ struct PlanBase {
         centralNoise = mechanism
         accounting = .central(mechanism)
       case .local:
-        guard sigmaSum >= 1 else { return nil }
-        let sampler = try DiscreteGaussianSampler(standardDeviation: sigmaSum)
+        // Each client adds 1/n of the total variance, as in distributed DP without the dropout
+        // margin, but its privacy rests on its own noise alone.
+        let local = sigmaSum / nd.squareRoot()
+        guard local >= 1 else { return nil }
+        let sampler = try DiscreteGaussianSampler(standardDeviation: local)
         clientDeviation = sampler.variance.doubleValue.squareRoot()
-        noiseDeviation = clientDeviation
+        noiseDeviation = clientDeviation * nd.squareRoot()
         clientNoise = sampler
         accounting = .local(
           try DistributedDiscreteGaussian(
@@ -436,7 +439,7 @@ struct PlanBase {
   {
     var minimum: Int?
     var probe = configuration
-    for bits in (configuration.bits + 1)...62 {
+    for bits in stride(from: configuration.bits + 1, through: 62, by: 1) {
       probe.bits = bits
       if let base = try? PlanBase(probe), (try? base.noisyEncoding(noiseMultiplier: z)) != nil {
         minimum = bits

@@ -16,9 +16,10 @@ public enum PrivacyMode: Sendable, Hashable {
   /// holds and no more than `colludingClients` clients help the server. The default when
   /// privacy is on.
   case distributed(DistributedMechanism)
-  /// Local DP: each client adds all the noise the release needs, as if it were alone. Trusts
-  /// no one, and costs √n more noise than distributed DP: the baseline that shows why the other
-  /// modes exist.
+  /// Local DP: each client's own noised vector must meet the privacy target by itself, so with
+  /// a target ε each client's noise share alone is calibrated for it (the accounting is per
+  /// client, under replace-one). Trusts no one, and costs about n times the noise variance of
+  /// distributed DP: the baseline that shows why the other modes exist.
   case local
 
   /// Distributed DP with the discrete Gaussian: the default when privacy is on.
