@@ -246,6 +246,35 @@ import Testing
     #expect(variance >= target * (1 - 5 * (2.0 / 1000).squareRoot()))
   }
 
+  /// Weighted aggregation with a noised denominator under distributed DP: the total weight comes
+  /// back within 6 standard deviations of its noise (plus rounding), its cost is in the
+  /// accounting (a larger z_w leaves the update more privacy), and weights are clamped to w_max.
+  @Test func noisedWeightsAreAccountedAndDecoded() throws {
+    func plan(weightNoise: Double) throws -> AggregationPlan {
+      var configuration = PrivateAggregationConfiguration(
+        clientCount: 30, dimension: 16, clipBound: 1, noise: .noiseMultiplier(1))
+      configuration.graph = .complete
+      configuration.weighting = .weighted(
+        maximumWeight: 10, denominator: .noised(noiseMultiplier: weightNoise))
+      return try AggregationPlan(configuration)
+    }
+    let noisy = try plan(weightNoise: 3)
+    let quiet = try plan(weightNoise: 30)
+    let noisyUpdate = try #require(noisy.updateNoiseMultiplier)
+    let quietUpdate = try #require(quiet.updateNoiseMultiplier)
+    #expect(abs(1 / (noisyUpdate * noisyUpdate) - (1 - 1.0 / 9)) <= 1e-12)
+    #expect(quietUpdate < noisyUpdate)
+    let weights = (0..<30).map { Double($0 % 14) }  // 10…13 clamp to 10
+    let updates = (0..<30).map { Self.gaussian(16, seed: UInt64(4000 + $0), scale: 0.1) }
+    let release = try Self.aggregate(noisy, updates: updates, weights: weights, seed: 4100)
+    let truth = try Self.trueSum(updates, weights: weights, clip: 1, maximumWeight: 10)
+    let total = try #require(release.totalWeight)
+    let sigma = 30.0.squareRoot() * noisy.clientNoiseStandardDeviation / noisy.weightScale
+    #expect(abs(total - truth.weight) <= 6 * sigma + 30 / noisy.weightScale)
+    #expect(release.denominator == max(total, 10))
+    #expect(truth.weight == weights.map { min($0, 10) }.reduce(0, +))
+  }
+
   /// A target ε is met, and barely: 1 % less noise misses it.
   @Test(arguments: [PrivacyMode.distributed(.discreteGaussian), .distributed(.skellam), .central])
   func calibrationMeetsTheTarget(mode: PrivacyMode) throws {
