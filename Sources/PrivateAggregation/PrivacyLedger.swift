@@ -3,8 +3,8 @@ public import DifferentialPrivacy
 /// One round's privacy, as a ``PrivacyLedger`` records it: the round's RDP at the ledger's
 /// orders, with and without amplification by sampling.
 ///
-/// The round is given by its mechanism's unsampled RDP curve — a ``DistributedDiscreteGaussian``,
-/// a ``DistributedSkellam`` or ``RDP/gaussian(noiseMultiplier:order:)``, say — which must already
+/// The round is given by its mechanism's unsampled RDP curve — a `DistributedDiscreteGaussian`,
+/// a `DistributedSkellam` or `RDP/gaussian(noiseMultiplier:order:)`, say — which must already
 /// use the sensitivity of `relation` (2C for replace-one). The curve is evaluated once, here: the
 /// value keeps only the numbers, so it is `Sendable` and `Hashable`.
 public struct RoundPrivacy: Sendable, Hashable {
@@ -23,12 +23,12 @@ public struct RoundPrivacy: Sendable, Hashable {
   /// took part in it.
   public let unsampledRDP: [Double]
   /// The RDP at each of ``orders`` with amplification by Poisson sampling at the cohort's rate
-  /// (the general bound of ``RDP/poissonSubsampled(samplingRate:orders:curve:)``), never more
+  /// (the general bound of `RDP/poissonSubsampled(samplingRate:orders:curve:)`), never more
   /// than ``unsampledRDP``. It is a guarantee only when ``amplificationHolds``.
   public let sampledRDP: [Double]
-  /// Whether ``sampledRDP`` is a valid guarantee: true only for a ``CohortSampling/poisson(rate:)``
-  /// cohort under ``NeighboringRelation/addOrRemoveOne`` — the rule of
-  /// ``PrivacyReport/amplificationHolds``.
+  /// Whether ``sampledRDP`` is a valid guarantee: true only for a `CohortSampling/poisson(rate:)`
+  /// cohort under `NeighboringRelation/addOrRemoveOne` — the rule of
+  /// `PrivacyReport/amplificationHolds`.
   public let amplificationHolds: Bool
 
   /// Evaluates one round's RDP curve at `orders`, with and without amplification by sampling.
@@ -39,7 +39,7 @@ public struct RoundPrivacy: Sendable, Hashable {
   ///   - sampling: the cohort sampling; its rate is in [0, 1].
   ///   - relation: the neighbouring relation the curve's sensitivities were computed for;
   ///     add-or-remove-one by default.
-  ///   - orders: Rényi orders, each finite and > 1; ``RDP/defaultOrders`` by default. They must
+  ///   - orders: Rényi orders, each finite and > 1; `RDP/defaultOrders` by default. They must
   ///     be the orders of the ledger the round is recorded in.
   ///   - curve: the round's RDP at an order α, without sampling; ≥ 0 (+∞ allowed). When the
   ///     rate is below 1 it is also evaluated at the integer orders 2 … ⌈max(orders)⌉.
@@ -109,14 +109,14 @@ public struct RoundPrivacy: Sendable, Hashable {
 ///
 /// The ledger adds the rounds' RDP at a fixed grid of orders (composition, Mironov 2017,
 /// Proposition 1) and converts the total to (ε, δ)-DP with the tighter conversion of
-/// ``RDPAccountant/epsilon(delta:)``. Two totals are kept:
+/// `RDPAccountant/epsilon(delta:)`. Two totals are kept:
 /// - ``epsilon``, the guarantee that holds: each round whose amplification holds
 ///   (``RoundPrivacy/amplificationHolds``) contributes its ``RoundPrivacy/sampledRDP``, every
 ///   other round its ``RoundPrivacy/unsampledRDP``;
 /// - ``epsilonWithoutAmplification``, every round counted in full: the guarantee against a server
 ///   that chooses every cohort itself.
 ///
-/// T identical rounds give the ε of ``PrivacyReport/mechanism(accountant:noiseMultiplier:sampling:rounds:delta:relation:orders:curve:)``
+/// T identical rounds give the ε of `PrivacyReport/mechanism(accountant:noiseMultiplier:sampling:rounds:delta:relation:orders:curve:)`
 /// for T rounds. A server calls ``check(_:)`` before it starts a round, and ``record(_:)`` once
 /// the round's noised sum is released.
 ///
@@ -147,7 +147,7 @@ public struct PrivacyLedger: Sendable, Hashable {
   /// The guarantee that holds after the rounds recorded (see ``PrivacyLedger``).
   ///
   /// Before any round the RDP is 0 at every order, so the KL bound on the total variation,
-  /// √(1 − e^{−0}) = 0, is below any δ and ε = 0: ``RDPAccountant/epsilon(orders:rdp:delta:)``
+  /// √(1 − e^{−0}) = 0, is below any δ and ε = 0: `RDPAccountant/epsilon(orders:rdp:delta:)`
   /// gives ε = 0 at the first of ``orders`` (the first order at which the minimum is reached).
   public private(set) var epsilon: EpsilonAtOrder
   /// The ε, at ``delta``, with every round recorded counted in full (its
@@ -177,7 +177,7 @@ public struct PrivacyLedger: Sendable, Hashable {
   /// - Parameters:
   ///   - delta: the δ of every ε reported, 0 < δ < 1.
   ///   - budget: the largest ε allowed, finite and > 0; `nil` (the default) for no limit.
-  ///   - orders: Rényi orders, at least one, each finite and > 1; ``RDP/defaultOrders`` by
+  ///   - orders: Rényi orders, at least one, each finite and > 1; `RDP/defaultOrders` by
   ///     default.
   /// - Throws: ``PrivateAggregationError/invalidParameter(name:value:expected:)`` naming
   ///   `delta`, `budget` or `orders`.

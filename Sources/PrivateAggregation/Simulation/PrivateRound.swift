@@ -3,7 +3,7 @@ import Foundation
 public import SecureAggregation
 
 /// One whole private aggregation in memory: n clients encode float updates, run the secure
-/// aggregation with the server (every message as wire bytes, ``InMemoryRound``), and the server
+/// aggregation with the server (every message as wire bytes, `InMemoryRound`), and the server
 /// decodes the noised sum — checked against the true sum of the survivors' clipped updates.
 ///
 /// Each client's update is made only when the client masks it, from `updates` (by default the
