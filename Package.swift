@@ -64,6 +64,12 @@ let package = Package(
       ],
       swiftSettings: strictSettings
     ),
+    .executableTarget(
+      name: "QuickStart",
+      dependencies: ["PrivateAggregation"],
+      path: "Examples/QuickStart",
+      swiftSettings: strictSettings
+    ),
     .testTarget(
       name: "AggregationCryptoTests",
       dependencies: ["AggregationCrypto"],

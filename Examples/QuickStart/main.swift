@@ -1,0 +1,63 @@
+// QuickStart: ten clients, a vector each; the server learns only their noised mean.
+// Run: swift run -c release QuickStart
+import Foundation
+import PrivateAggregation
+
+let n = 10
+var configuration = PrivateAggregationConfiguration(
+  clientCount: n, dimension: 8, clipBound: 1, privacy: .distributed(.discreteGaussian),
+  noise: .targetEpsilon(8))
+configuration.graph = .complete  // ten clients: every client is every other's neighbour
+let plan = try AggregationPlan(configuration)
+
+// Each client's private vector (norm below the clip bound 1).
+let updates: [[Double]] = (1...n).map { client in
+  (0..<8).map { coordinate -> Double in
+    let value: Int = (client * 7 + coordinate * 3) % 11
+    return Double(value) / 40
+  }
+}
+
+var ledger = try PrivacyLedger(delta: configuration.delta)
+var server = try PrivateAggregationServer(plan: plan, ledger: ledger)
+var clients = try plan.secureAggregation.participantIDs.map {
+  try PrivateAggregationClient(plan: plan, id: $0)
+}
+
+// The five rounds; a real transport would carry each message's serializedBytes().
+for index in clients.indices {
+  try server.receive(.advertiseKeys(clients[index].advertiseKeys(for: server.announcement)))
+}
+for directory in try server.closeAdvertiseKeys() {
+  let index = directory.recipient.index - 1
+  try server.receive(.shareKeys(clients[index].shareKeys(for: directory)))
+}
+for relay in try server.closeShareKeys() {
+  let index = relay.recipient.index - 1  // clip, rotate, round, add noise share, mask:
+  try server.receive(.maskedInput(clients[index].maskedInput(for: relay, update: updates[index])))
+}
+guard case .unmasking(let requests) = try server.closeMaskedInputCollection() else {
+  fatalError("semi-honest mode goes straight to unmasking")
+}
+for request in requests {
+  let index = request.recipient.index - 1
+  try server.receive(.unmaskingResponse(clients[index].unmaskingResponse(for: request)))
+}
+let result = try server.finish()
+ledger = server.ledger ?? ledger
+
+let trueMean = (0..<8).map { coordinate in
+  updates.map { $0[coordinate] }.reduce(0, +) / Double(n)
+}
+print("coordinate  private mean  true mean")
+for coordinate in 0..<8 {
+  let privateValue = result.release.mean[coordinate]
+  print(
+    "\(coordinate)".padding(toLength: 12, withPad: " ", startingAt: 0)
+      + "\((privateValue * 1000).rounded() / 1000)".padding(
+        toLength: 14, withPad: " ", startingAt: 0)
+      + "\((trueMean[coordinate] * 1000).rounded() / 1000)")
+}
+let spent = ledger.epsilon
+print("survivors: \(result.survivors.count); ε spent: \(spent.epsilon) at δ = \(spent.delta)")
+print("(ε protects one client's whole vector; with only ten clients the noise is large)")
