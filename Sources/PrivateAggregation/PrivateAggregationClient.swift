@@ -1,4 +1,3 @@
-import DifferentialPrivacy
 public import SecureAggregation
 
 /// A client of one private aggregation: turns its float update into the protocol's messages.
@@ -134,18 +133,7 @@ public struct PrivateAggregationClient {
   public mutating func maskedInput(
     for relay: ShareRelayMessage, tensors: [[Double]], weight: Double = 1
   ) throws(PrivateAggregationError) -> MaskedInputMessage {
-    guard tensors.count == plan.layout.shapes.count else {
-      throw .dimensionMismatch(expected: plan.layout.shapes.count, actual: tensors.count)
-    }
-    var flat: [Double] = []
-    flat.reserveCapacity(plan.dimension)
-    for (tensor, count) in zip(tensors, plan.layout.elementCounts) {
-      guard tensor.count == count else {
-        throw .dimensionMismatch(expected: count, actual: tensor.count)
-      }
-      flat.append(contentsOf: tensor)
-    }
-    return try maskedInput(for: relay, update: flat, weight: weight)
+    try maskedInput(for: relay, update: plan.flatten(tensors), weight: weight)
   }
 
   /// Round 2 for a `Float` update (widened to `Double` exactly).

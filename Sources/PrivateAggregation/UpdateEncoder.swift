@@ -129,16 +129,8 @@ public struct UpdateEncoder: Sendable {
     tensors: [[Double]], weight: Double = 1, sessionID: SessionID,
     using generator: inout some RandomNumberGenerator
   ) throws(PrivateAggregationError) -> Encoding {
-    let flat: [Double]
-    do {
-      flat = try plan.layout.flatten(tensors)
-    } catch {
-      if case .dimensionMismatch(let expected, let actual) = error {
-        throw .dimensionMismatch(expected: expected, actual: actual)
-      }
-      throw .differentialPrivacy(error)
-    }
-    return try encode(flat, weight: weight, sessionID: sessionID, using: &generator)
+    try encode(
+      plan.flatten(tensors), weight: weight, sessionID: sessionID, using: &generator)
   }
 
   /// Encodes a flat `Float` update (each value widened to `Double` exactly). The label keeps
@@ -150,5 +142,22 @@ public struct UpdateEncoder: Sendable {
     using generator: inout some RandomNumberGenerator
   ) throws(PrivateAggregationError) -> Encoding {
     try encode(update.map(Double.init), weight: weight, sessionID: sessionID, using: &generator)
+  }
+}
+
+extension AggregationPlan {
+  /// The tensors of an update in one flat vector, by the plan's layout.
+  ///
+  /// - Throws: ``PrivateAggregationError/dimensionMismatch(expected:actual:)`` when the tensors
+  ///   do not match the layout.
+  func flatten(_ tensors: [[Double]]) throws(PrivateAggregationError) -> [Double] {
+    do {
+      return try layout.flatten(tensors)
+    } catch {
+      if case .dimensionMismatch(let expected, let actual) = error {
+        throw .dimensionMismatch(expected: expected, actual: actual)
+      }
+      throw .differentialPrivacy(error)
+    }
   }
 }

@@ -1,28 +1,12 @@
-import ArgumentParser
+public import ArgumentParser
 import DifferentialPrivacy
 import Foundation
-import PrivateAggregation
+public import PrivateAggregation
 import SecureAggregation
 
 /// `simulate --privacy …`: float updates through the whole pipeline (encoder, secure
 /// aggregation, decoder), with the privacy spent and the error measured.
 extension Simulate {
-  enum Privacy: String, ExpressibleByArgument, CaseIterable {
-    case none, central
-    case distributedGaussian = "distributed-gaussian"
-    case skellam, local
-
-    var mode: PrivacyMode {
-      switch self {
-      case .none: return .none
-      case .central: return .central
-      case .distributedGaussian: return .distributed(.discreteGaussian)
-      case .skellam: return .distributed(.skellam)
-      case .local: return .local
-      }
-    }
-  }
-
   enum Accountant: String, ExpressibleByArgument, CaseIterable {
     case rdp, analytic
   }
@@ -48,16 +32,16 @@ extension Simulate {
       }
     } else if (epsilon == nil) == (noiseMultiplier == nil) {
       throw ValidationError(
-        "--privacy \(privacy.rawValue) needs exactly one of --epsilon E or --noise-multiplier Z")
+        "--privacy \(privacy.name) needs exactly one of --epsilon E or --noise-multiplier Z")
     }
     if accountant == .analytic && privacy != .central {
       throw ValidationError("--accountant analytic is for --privacy central (one release)")
     }
   }
 
-  func privateConfiguration(_ privacy: Privacy) -> PrivateAggregationConfiguration {
+  func privateConfiguration(_ privacy: PrivacyMode) -> PrivateAggregationConfiguration {
     var configuration = PrivateAggregationConfiguration(
-      clientCount: clients, dimension: length, clipBound: clip ?? 1, privacy: privacy.mode,
+      clientCount: clients, dimension: length, clipBound: clip ?? 1, privacy: privacy,
       noise: epsilon.map(NoiseLevel.targetEpsilon)
         ?? noiseMultiplier.map(NoiseLevel.noiseMultiplier))
     configuration.bits = bits ?? 32
@@ -76,7 +60,7 @@ extension Simulate {
     return configuration
   }
 
-  func runPrivate(_ privacy: Privacy) throws {
+  func runPrivate(_ privacy: PrivacyMode) throws {
     let (report, output) = try privateRun(privacy)
     print(output)
     if !report.protocolReport.exact { throw ExitCode.failure }
@@ -88,7 +72,7 @@ extension Simulate {
     return try privateRun(privacy).output
   }
 
-  private func privateRun(_ privacy: Privacy) throws -> (
+  private func privateRun(_ privacy: PrivacyMode) throws -> (
     report: PrivateRound.Report, output: String
   ) {
     let plan = try AggregationPlan(privateConfiguration(privacy))
@@ -111,7 +95,7 @@ extension Simulate {
     let privacyReport = plan.report
     fields["length"] = plan.dimension
     fields["encodedLength"] = plan.encodedLength
-    fields["privacy"] = privacy?.rawValue ?? "none"
+    fields["privacy"] = privacy?.name ?? "none"
     fields["epsilon"] = privacyReport.map { $0.epsilon.epsilon as Any } ?? NSNull()
     fields["epsilonWithoutAmplification"] =
       privacyReport.map { $0.epsilonWithoutAmplification.epsilon as Any } ?? NSNull()
@@ -147,7 +131,7 @@ extension Simulate {
     func print(_ line: String) { lines.append(line) }
     let padded = plan.rotates ? ", rotated in \(plan.updateLength) dimensions" : ""
     print(
-      "privacy \(privacy?.rawValue ?? "none"): clip C = \(plan.configuration.clipBound), "
+      "privacy \(privacy?.name ?? "none"): clip C = \(plan.configuration.clipBound), "
         + "\(plan.configuration.bits) bits, scale s = \(String(format: "%.4g", plan.scale))\(padded)"
     )
     if let privacyReport = plan.report {
@@ -173,4 +157,15 @@ extension Simulate {
     }
     return lines.joined(separator: "\n")
   }
+}
+
+/// `--privacy` takes the modes' own names (`PrivacyMode/name`).
+extension PrivacyMode: ExpressibleByArgument {
+  /// The mode named `argument`.
+  public init?(argument: String) {
+    self.init(name: argument)
+  }
+
+  /// Every mode's name, for `--help`.
+  public static var allValueStrings: [String] { allCases.map(\.name) }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PrivateAggregation
 import SecureAggregation
 
 /// `private-aggregation simulate`: one whole secure-aggregation session in memory, every message
@@ -89,7 +90,7 @@ struct Simulate: ParsableCommand {
     help:
       "Run float updates through the whole pipeline with this privacy: none, central, distributed-gaussian, skellam or local. Without it, the protocol alone on uniform vectors of Z_R."
   )
-  var privacy: Privacy?
+  var privacy: PrivacyMode?
 
   @Option(help: "With --privacy: calibrate the noise for this ε (at --delta).")
   var epsilon: Double?
