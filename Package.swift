@@ -26,6 +26,11 @@ let package = Package(
   ],
   targets: [
     .systemLibrary(
+      name: "CZlib",
+      pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"])]
+    ),
+    .systemLibrary(
       name: "CSodium",
       pkgConfig: "libsodium",
       providers: [.apt(["libsodium-dev"])]
@@ -60,14 +65,37 @@ let package = Package(
         "PrivateAggregation",
         "SecureAggregation",
         "DifferentialPrivacy",
+        "DigitsTraining",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
+      swiftSettings: strictSettings
+    ),
+    // The digits, the model and the federated training loop: shared by the FederatedDigits
+    // example and `private-aggregation tradeoff --task digits`. The data are its resource.
+    .target(
+      name: "DigitsTraining",
+      dependencies: ["PrivateAggregation", "CZlib"],
+      path: "Examples",
+      // The other examples are targets of their own; list each new one here.
+      exclude: ["README.md", "Data/README.md", "QuickStart", "FederatedDigits", "NetworkFreeRound"],
+      sources: ["DigitsTraining"],
+      resources: [.copy("Data/digits.csv.gz")],
       swiftSettings: strictSettings
     ),
     .executableTarget(
       name: "QuickStart",
       dependencies: ["PrivateAggregation"],
       path: "Examples/QuickStart",
+      swiftSettings: strictSettings
+    ),
+    .executableTarget(
+      name: "FederatedDigits",
+      dependencies: [
+        "DigitsTraining",
+        "PrivateAggregation",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Examples/FederatedDigits",
       swiftSettings: strictSettings
     ),
     .testTarget(

@@ -9,7 +9,7 @@ struct PrivateAggregationCommand: ParsableCommand {
     commandName: "private-aggregation",
     abstract: "Secure aggregation with differential privacy: a server learns only a noised sum.",
     version: PrivateAggregationLibrary.version,
-    subcommands: [Simulate.self, Epsilon.self, Calibrate.self, Version.self]
+    subcommands: [Simulate.self, Epsilon.self, Calibrate.self, Tradeoff.self, Version.self]
   )
 }
 

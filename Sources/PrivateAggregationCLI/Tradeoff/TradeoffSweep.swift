@@ -1,0 +1,206 @@
+import DigitsTraining
+import Foundation
+import PrivateAggregation
+
+/// The runs of a sweep: every point at every seed, spread over the cores. The results do not
+/// depend on the order the runs finish in: each run's randomness comes from its own seed.
+struct TradeoffSweep: Sendable {
+  enum Kind: Sendable {
+    case mean(MeanTask)
+    case digits(DigitsTask)
+  }
+
+  let points: [TradeoffPoint]
+  let header: String
+  let kind: Kind
+
+  /// Runs every point at seeds `seed`, `seed + 1`, … (`repeats` of them). A point whose plan
+  /// cannot be built (too few bits for its noise, say) is reported on stderr and left out.
+  func run(repeats: Int, seed: UInt64, progress: SweepProgress) throws -> [TradeoffRun] {
+    let jobs = points.indices.flatMap { point in (0..<repeats).map { (point, $0) } }
+    let kind = self.kind
+    let points = self.points
+    let plans: [Result<AggregationPlan?, any Error>] = parallelMap(points.count) { index in
+      Result {
+        guard case .mean(let task) = kind else { return nil }
+        return try task.plan(for: points[index])
+      }
+    }
+    for (index, plan) in plans.enumerated() {
+      if case .failure(let error) = plan {
+        FileHandle.standardError.write(
+          Data(
+            "tradeoff: skipping \(points[index].label) at ε = \(points[index].epsilon ?? 0): \(error)\n"
+              .utf8))
+      }
+    }
+    let results: [Result<TradeoffRun?, any Error>] = parallelMap(jobs.count) { index in
+      let (pointIndex, repeatIndex) = jobs[index]
+      let point = points[pointIndex]
+      defer { progress.step(point.label) }
+      return Result {
+        let runSeed = seed &+ UInt64(repeatIndex)
+        switch kind {
+        case .mean(let task):
+          guard case .success(let plan?) = plans[pointIndex] else { return nil }
+          return try task.run(point: point, plan: plan, seed: runSeed)
+        case .digits(let task):
+          return try task.run(point: point, seed: runSeed)
+        }
+      }
+    }
+    return try results.compactMap { try $0.get() }
+  }
+}
+
+/// `body(0..<count)` on every core; results in index order.
+func parallelMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) -> T) -> [T] {
+  let storage = ParallelStorage<T>(count: count)
+  let workers = max(1, min(count, ProcessInfo.processInfo.activeProcessorCount))
+  DispatchQueue.concurrentPerform(iterations: workers) { worker in
+    var index = worker
+    while index < count {
+      storage.set(index, body(index))
+      index += workers
+    }
+  }
+  return storage.values()
+}
+
+/// Slots filled from several threads, each slot by one of them.
+private final class ParallelStorage<T: Sendable>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var slots: [T?]
+
+  init(count: Int) { slots = [T?](repeating: nil, count: count) }
+
+  func set(_ index: Int, _ value: T) {
+    lock.lock()
+    slots[index] = value
+    lock.unlock()
+  }
+
+  func values() -> [T] {
+    lock.lock()
+    defer { lock.unlock() }
+    return slots.compactMap { $0 }
+  }
+}
+
+/// Task mean: distributed mean estimation on the sphere.
+struct MeanTask: Sendable {
+  let clients: Int
+  let dimension: Int
+  let clip: Double
+  let delta: Double
+
+  /// The point's plan: one release, every client sampled, no dropouts planned for (the sweep
+  /// drops nobody, so the noise is sized for all n clients, as in Kairouz et al.).
+  func plan(for point: TradeoffPoint) throws -> AggregationPlan {
+    var configuration = PrivateAggregationConfiguration(
+      clientCount: clients, dimension: dimension, clipBound: clip,
+      privacy: point.mechanism.privacy, noise: point.epsilon.map(NoiseLevel.targetEpsilon))
+    configuration.bits = point.bits
+    configuration.delta = delta
+    configuration.expectedDropoutRate = 0
+    configuration.analyticCentralAccounting = point.mechanism == .centralAnalytic
+    return try AggregationPlan(configuration)
+  }
+
+  /// One run: every client's vector through the encoder, the sum mod 2^b, the server's decoder.
+  func run(point: TradeoffPoint, plan: AggregationPlan, seed: UInt64) throws -> TradeoffRun {
+    let root = ChaChaRandomNumberGenerator(insecureDeterministicSeed: seed)
+    var nonce = [UInt8](repeating: 0, count: 32)
+    let nonceSource = root.insecureDeterministicChild(label: "session nonce")
+    for index in nonce.indices { nonce[index] = UInt8(truncatingIfNeeded: nonceSource.next()) }
+    let sessionID = try SessionID(configuration: plan.secureAggregation, nonce: nonce)
+    let encoder = UpdateEncoder(plan: plan)
+    var sum = ModularVector(zeroCount: plan.encodedLength, modulus: plan.secureAggregation.modulus)
+    var trueSum = [Double](repeating: 0, count: dimension)
+    let noiseLabel = "\(point.mechanism.rawValue) \(point.bits) \(point.epsilon ?? 0)"
+    for id in plan.secureAggregation.participantIDs {
+      // The data depend on the seed only: every mechanism sees the same vectors.
+      let vector = PrivateRound.SyntheticData.sphere.update(
+        for: id, dimension: dimension, clipBound: clip, seed: seed)
+      var generator = root.insecureDeterministicChild(label: "encode \(noiseLabel) \(id)")
+      let encoding = try encoder.encode(vector, sessionID: sessionID, using: &generator)
+      try sum.add(encoding.input)
+      for index in trueSum.indices { trueSum[index] += vector[index] }
+    }
+    var serverGenerator = root.insecureDeterministicChild(label: "server \(noiseLabel)")
+    let release = try SumDecoder(plan: plan).decode(
+      sum, survivors: clients, sessionID: sessionID, using: &serverGenerator)
+    var squaredError = 0.0
+    for index in trueSum.indices {
+      let error = release.mean[index] - trueSum[index] / Double(clients)
+      squaredError += error * error
+    }
+    let denominator = release.denominator
+    return TradeoffRun(
+      task: "mean", point: point, delta: delta, clients: clients, dimension: dimension,
+      seed: seed, mse: squaredError / Double(dimension),
+      expectedMSE: release.noiseVariance / (denominator * denominator), accuracy: nil,
+      noiseMultiplier: plan.noiseMultiplier)
+  }
+}
+
+/// Task digits: FederatedDigits' training.
+struct DigitsTask: Sendable {
+  let training: FederatedTraining.Configuration
+  let data: DigitsDataset
+
+  func run(point: TradeoffPoint, seed: UInt64) throws -> TradeoffRun {
+    var configuration = training
+    configuration.privacy = point.mechanism.privacy
+    configuration.epsilon = point.epsilon
+    configuration.bits = point.bits
+    configuration.seed = seed
+    let training = try FederatedTraining(configuration: configuration, data: data)
+    let outcome = try training.run()
+    return TradeoffRun(
+      task: "digits", point: point, delta: configuration.delta, clients: configuration.clients,
+      dimension: SoftmaxRegression.parameterCount, seed: seed, mse: nil, expectedMSE: nil,
+      accuracy: outcome.testAccuracy, noiseMultiplier: outcome.noiseMultiplier)
+  }
+}
+
+/// The sweep's progress line on stderr: runs done, the current point, time left.
+final class SweepProgress: @unchecked Sendable {
+  private let lock = NSLock()
+  private let enabled: Bool
+  private let total: Int
+  private var done = 0
+  private let start = Date()
+  private var lastPrint = Date.distantPast
+  private var printed = false
+  private let isTerminal = isatty(STDERR_FILENO) != 0
+
+  init(enabled: Bool, total: Int) {
+    self.enabled = enabled
+    self.total = total
+  }
+
+  func step(_ label: String) {
+    guard enabled else { return }
+    lock.lock()
+    defer { lock.unlock() }
+    done += 1
+    let now = Date()
+    let interval = isTerminal ? 0.25 : 5.0
+    guard now.timeIntervalSince(start) >= 1, now.timeIntervalSince(lastPrint) >= interval
+    else { return }
+    lastPrint = now
+    let elapsed = now.timeIntervalSince(start)
+    let left = elapsed / Double(done) * Double(total - done)
+    let line = String(
+      format: "tradeoff: %d/%d runs (%@), %.0f s elapsed, ~%.0f s left", done, total, label,
+      elapsed, left)
+    FileHandle.standardError.write(
+      Data(((isTerminal ? "\r\u{1B}[K" : "") + line + (isTerminal ? "" : "\n")).utf8))
+    printed = true
+  }
+
+  func finish() {
+    if enabled, printed, isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+  }
+}
