@@ -78,7 +78,10 @@ let package = Package(
       path: "Examples",
       // The other examples are targets of their own; list each new one here.
       exclude: ["README.md", "Data/README.md", "QuickStart", "FederatedDigits", "NetworkFreeRound"],
-      sources: ["DigitsTraining"],
+      sources: [
+        "DigitsTraining/DigitsDataset.swift", "DigitsTraining/DigitsTrainingError.swift",
+        "DigitsTraining/FederatedTraining.swift", "DigitsTraining/SoftmaxRegression.swift",
+      ],
       resources: [.copy("Data/digits.csv.gz")],
       swiftSettings: strictSettings
     ),
@@ -96,6 +99,12 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Examples/FederatedDigits",
+      swiftSettings: strictSettings
+    ),
+    .executableTarget(
+      name: "NetworkFreeRound",
+      dependencies: ["PrivateAggregation"],
+      path: "Examples/NetworkFreeRound",
       swiftSettings: strictSettings
     ),
     .testTarget(
@@ -119,6 +128,11 @@ let package = Package(
         "PrivateAggregationCLI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "DigitsTrainingTests",
+      dependencies: ["DigitsTraining", "PrivateAggregation"],
       swiftSettings: strictSettings
     ),
     .testTarget(

@@ -38,8 +38,13 @@ public struct FederatedTraining: Sendable {
     public var localEpochs = 10
     /// The clients' step size.
     public var learningRate = 1.0
-    /// The server's step: the model moves by this times the mean change.
-    public var serverLearningRate = 1.0
+    /// The server's step: the model moves by this times the server's momentum buffer.
+    public var serverLearningRate = 0.5
+    /// The server's momentum β (FedAvgM, Hsu et al. 2019): the buffer is β·buffer + the round's
+    /// mean change; in [0, 1). Post-processing of the released means, so free in privacy.
+    /// With β = 0.9 and step 0.5 (chosen by hand on seeds 2 and 5) the model moves about five
+    /// clipped steps a round once the direction settles.
+    public var serverMomentum = 0.9
     /// The L2 bound C each client's model change is clipped to.
     public var clipBound = 1.0
     /// How the images are dealt.
@@ -130,6 +135,10 @@ public struct FederatedTraining: Sendable {
       throw DigitsTrainingError.invalidParameter(
         name: "localEpochs", value: "\(configuration.localEpochs)", expected: "≥ 1")
     }
+    guard configuration.serverMomentum >= 0, configuration.serverMomentum < 1 else {
+      throw DigitsTrainingError.invalidParameter(
+        name: "serverMomentum", value: "\(configuration.serverMomentum)", expected: "in [0, 1)")
+    }
     for (name, value) in [
       ("learningRate", configuration.learningRate),
       ("serverLearningRate", configuration.serverLearningRate),
@@ -201,6 +210,7 @@ public struct FederatedTraining: Sendable {
   /// - Throws: the pipeline's errors (a plan that does not fit the round's cohort, say).
   public func run(progress: (RoundLog) -> Void = { _ in }) throws -> Outcome {
     var model = SoftmaxRegression()
+    var velocity = [Double](repeating: 0, count: SoftmaxRegression.parameterCount)
     var ledger = try PrivacyLedger(delta: configuration.delta)
     var logs: [RoundLog] = []
     let root = ChaChaRandomNumberGenerator(insecureDeterministicSeed: configuration.seed)
@@ -230,7 +240,8 @@ public struct FederatedTraining: Sendable {
         if let release = report.release {
           survivors = release.survivors
           for index in model.parameters.indices {
-            model.parameters[index] += configuration.serverLearningRate * release.mean[index]
+            velocity[index] = configuration.serverMomentum * velocity[index] + release.mean[index]
+            model.parameters[index] += configuration.serverLearningRate * velocity[index]
           }
         }
       }

@@ -21,6 +21,12 @@ struct FederatedDigits: ParsableCommand {
   var rounds = 40
   @Option(help: "Local gradient steps per round.")
   var localEpochs = 10
+  @Option(help: "The clients' gradient step size.")
+  var learningRate = FederatedTraining.Configuration().learningRate
+  @Option(help: "The server's step: the model moves by this times the mean change.")
+  var serverLearningRate = FederatedTraining.Configuration().serverLearningRate
+  @Option(help: "The server's momentum (FedAvgM), in [0, 1).")
+  var serverMomentum = FederatedTraining.Configuration().serverMomentum
   @Option(help: "The L2 clip bound of each client's model change.")
   var clip = 1.0
   @Option(help: "The ε of the whole training, at --delta.")
@@ -44,6 +50,9 @@ struct FederatedDigits: ParsableCommand {
     configuration.samplingRate = samplingRate
     configuration.rounds = rounds
     configuration.localEpochs = localEpochs
+    configuration.learningRate = learningRate
+    configuration.serverLearningRate = serverLearningRate
+    configuration.serverMomentum = serverMomentum
     configuration.clipBound = clip
     configuration.delta = delta
     configuration.bits = bits
