@@ -16,7 +16,9 @@ struct FederatedDigits: ParsableCommand {
   @Option(help: "Clients holding the training images (1,437 images in all).")
   var clients = 300
   @Option(help: "Each client's chance of joining a round (Poisson sampling).")
-  var samplingRate = 0.25
+  var samplingRate = FederatedTraining.Configuration().samplingRate
+  @Option(help: "The expected cohort size instead: sets --sampling-rate to this over --clients.")
+  var cohortSize: Int?
   @Option(help: "Rounds of federated averaging.")
   var rounds = 40
   @Option(help: "Local gradient steps per round.")
@@ -47,7 +49,14 @@ struct FederatedDigits: ParsableCommand {
     let data = try DigitsDataset.bundled()
     var configuration = FederatedTraining.Configuration()
     configuration.clients = clients
-    configuration.samplingRate = samplingRate
+    if let cohortSize {
+      guard cohortSize >= 1, cohortSize <= clients else {
+        throw ValidationError("--cohort-size must be 1...\(clients) (--clients)")
+      }
+      configuration.samplingRate = Double(cohortSize) / Double(clients)
+    } else {
+      configuration.samplingRate = samplingRate
+    }
     configuration.rounds = rounds
     configuration.localEpochs = localEpochs
     configuration.learningRate = learningRate
@@ -68,7 +77,7 @@ struct FederatedDigits: ParsableCommand {
     print(
       "\(data.count) images: \(baseline.train.count) for training on \(clients) clients "
         + "(\(split)), \(baseline.test.count) held out; each round samples each client "
-        + "with probability \(samplingRate)")
+        + "with probability \(configuration.samplingRate)")
     print(
       "private: distributed discrete Gaussian, ε = \(epsilon) at δ = \(delta) over \(rounds) "
         + "rounds, noise multiplier \(format(training.noiseMultiplier ?? 0)), \(bits) bits")

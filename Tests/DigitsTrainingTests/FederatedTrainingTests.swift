@@ -89,6 +89,7 @@ import Testing
     #expect(name { $0.rounds = 0 } == "rounds")
     #expect(name { $0.localEpochs = 0 } == "localEpochs")
     #expect(name { $0.learningRate = .nan } == "learningRate")
+    #expect(name { $0.serverMomentum = 1 } == "serverMomentum")
     #expect(name { $0.privacy = .central } == "epsilon")
   }
 }
