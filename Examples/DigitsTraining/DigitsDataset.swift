@@ -21,12 +21,12 @@ public struct DigitsDataset: Sendable {
   /// The number of images.
   public var count: Int { labels.count }
 
-  /// Image `index`'s pixels.
+  /// Image `index`'s pixels; `index` must be in `0..<count`.
   public func image(_ index: Int) -> ArraySlice<Double> {
     pixels[(index * Self.featureCount)..<((index + 1) * Self.featureCount)]
   }
 
-  /// The images at `indices`, in that order.
+  /// The images at `indices` (each in `0..<count`), in that order.
   public func subset(_ indices: [Int]) -> DigitsDataset {
     var pixels: [Double] = []
     pixels.reserveCapacity(indices.count * Self.featureCount)

@@ -90,8 +90,12 @@ public struct FederatedTraining: Sendable {
     public let testAccuracy: Double
     /// The noise multiplier each round used; `nil` without privacy.
     public let noiseMultiplier: Double?
-    /// The ε spent by the whole training; `nil` without privacy.
+    /// The ε spent by the whole training, with amplification by Poisson sampling (the
+    /// guarantee for whoever sees only the released models); `nil` without privacy.
     public let epsilonSpent: Double?
+    /// The ε of the whole training with every round counted in full: the guarantee against a
+    /// server that sees or chooses each cohort; `nil` without privacy.
+    public let epsilonWithoutAmplification: Double?
   }
 
   /// The parameters.
@@ -254,6 +258,8 @@ public struct FederatedTraining: Sendable {
     }
     return Outcome(
       rounds: logs, model: model, testAccuracy: model.accuracy(on: test),
-      noiseMultiplier: noiseMultiplier, epsilonSpent: logs.last?.epsilonSpent)
+      noiseMultiplier: noiseMultiplier, epsilonSpent: logs.last?.epsilonSpent,
+      epsilonWithoutAmplification: noiseMultiplier == nil
+        ? nil : ledger.epsilonWithoutAmplification.epsilon)
   }
 }

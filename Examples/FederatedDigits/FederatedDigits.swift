@@ -91,6 +91,10 @@ struct FederatedDigits: ParsableCommand {
           + pad(format(log.testAccuracy), 20) + format(log.epsilonSpent ?? 0))
     }
     print(
+      "(ε with amplification by Poisson sampling, for whoever sees only the models; against a "
+        + "server that sees or picks each cohort the same rounds give ε = "
+        + "\(format(outcome.epsilonWithoutAmplification ?? 0)))")
+    print(
       "final test accuracy: \(format(baselineLogs.last?.testAccuracy ?? 0)) without noise, "
         + "\(format(outcome.testAccuracy)) with ε = \(format(outcome.epsilonSpent ?? 0))")
   }

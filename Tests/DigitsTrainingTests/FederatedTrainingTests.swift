@@ -46,6 +46,9 @@ import Testing
     let spent = try #require(first.epsilonSpent)
     // Calibrated at the expected cohort size; actual cohorts vary, so within a few percent.
     #expect(spent > 7 && spent < 8.5)
+    // Counted without amplification the same three rounds cost more.
+    let full = try #require(first.epsilonWithoutAmplification)
+    #expect(full > spent)
     let epsilons = first.rounds.compactMap(\.epsilonSpent)
     #expect(epsilons.count == 3 && epsilons == epsilons.sorted())
     var noiseless = settings
