@@ -46,6 +46,19 @@ extension ModularVector {
   public init(
     packedBytes bytes: [UInt8], count: Int, modulus: Modulus
   ) throws(SecureAggregationError) {
+    let result = bytes.withUnsafeBytes { raw in
+      Result { () throws(SecureAggregationError) in
+        try ModularVector(packedRawBytes: raw, count: count, modulus: modulus)
+      }
+    }
+    self = try result.get()
+  }
+
+  /// ``init(packedBytes:count:modulus:)`` over bytes that stay where they are (a received
+  /// message's buffer, say): no copy of them is made before unpacking.
+  init(
+    packedRawBytes bytes: UnsafeRawBufferPointer, count: Int, modulus: Modulus
+  ) throws(SecureAggregationError) {
     let bitWidth = modulus.elementBitWidth
     guard count >= 0 else {
       throw .invalidParameter(
@@ -150,17 +163,16 @@ enum BitPacking {
   /// - Throws: ``SecureAggregationError/elementOutOfRange(index:modulus:)`` for the first element
   ///   not below R.
   static func unpack<Element: ModularVectorElement>(
-    _ type: Element.Type, _ bytes: [UInt8], count: Int, modulus: Modulus
+    _ type: Element.Type, _ raw: UnsafeRawBufferPointer, count: Int, modulus: Modulus
   ) throws(SecureAggregationError) -> ModularVector.Storage {
     let bitWidth = modulus.elementBitWidth
-    let elements = bytes.withUnsafeBytes { raw in
-      if bitWidth == Element.bitWidth {
-        unpackWholeBytes(Element.self, raw, count: count)
-      } else if bitWidth <= unalignedLoadMaximumBitWidth {
-        unpackUnalignedLoads(Element.self, raw, count: count, bitWidth: bitWidth)
-      } else {
-        unpackBitStream(Element.self, raw, count: count, bitWidth: bitWidth)
-      }
+    let elements: [Element]
+    if bitWidth == Element.bitWidth {
+      elements = unpackWholeBytes(Element.self, raw, count: count)
+    } else if bitWidth <= unalignedLoadMaximumBitWidth {
+      elements = unpackUnalignedLoads(Element.self, raw, count: count, bitWidth: bitWidth)
+    } else {
+      elements = unpackBitStream(Element.self, raw, count: count, bitWidth: bitWidth)
     }
     // Elements of b bits are below R = 2^b; any other R needs a look at each of them.
     if !modulus.isPowerOfTwo,

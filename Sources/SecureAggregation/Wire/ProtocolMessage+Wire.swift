@@ -349,9 +349,15 @@ struct WireDecoder {
     }
     // ModularVector's own errors (wrong byte count, nonzero padding, an element not below R) are
     // reported as the invalidMessage the decoders document.
+    // Unpacked straight from the parsed message's buffer: no intermediate copy of the bytes.
+    let count = configuration.vectorLength
+    let result = packed.elements.withUnsafeBytes { raw in
+      Result { () throws(SecureAggregationError) in
+        try ModularVector(packedRawBytes: raw, count: count, modulus: modulus)
+      }
+    }
     do {
-      return try ModularVector(
-        packedBytes: Array(packed.elements), count: configuration.vectorLength, modulus: modulus)
+      return try result.get()
     } catch {
       throw .invalidMessage(reason: "a packed vector that does not decode: \(error)")
     }
