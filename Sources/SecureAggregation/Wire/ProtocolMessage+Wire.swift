@@ -28,6 +28,14 @@ public enum WireFormat {
 extension ClientMessage {
   /// The message's wire encoding.
   public func serializedBytes() -> [UInt8] {
+    if case .maskedInput(let message) = self {
+      return message.clientMessageBytes(version: WireFormat.version)
+    }
+    return protobufSerializedBytes()
+  }
+
+  /// The encoding by SwiftProtobuf, for every message (the tests compare the fast path with it).
+  func protobufSerializedBytes() -> [UInt8] {
     var wire = WireClientMessage()
     wire.version = WireFormat.version
     switch self {
@@ -253,8 +261,15 @@ extension ModularVector {
       $0.length = UInt64(count)
       $0.modulusBits = UInt32(modulus.powerOfTwoExponent ?? 0)
       $0.modulusValue = modulus.isPowerOfTwo ? 0 : (modulus.value ?? 0)
-      $0.elements = Data(packedBytes())
+      $0.elements = packedData()
     }
+  }
+}
+
+extension ModularVector {
+  /// ``packedBytes()`` as `Data`, copied once from the storage when it is the packing.
+  func packedData() -> Data {
+    withPackedBytes { Data($0) }
   }
 }
 
