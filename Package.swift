@@ -160,6 +160,8 @@ if ProcessInfo.processInfo.environment["PRIVATE_AGGREGATION_BENCHMARKS"] == "1" 
   let benchmarks: [(name: String, dependencies: [Target.Dependency])] = [
     (name: "MaskGeneration", dependencies: ["AggregationCrypto"]),
     (name: "Samplers", dependencies: ["DifferentialPrivacy", "AggregationCrypto"]),
+    (name: "Protocol", dependencies: ["SecureAggregation", "AggregationCrypto"]),
+    (name: "Pipeline", dependencies: ["PrivateAggregation"]),
   ]
   for benchmark in benchmarks {
     package.targets.append(

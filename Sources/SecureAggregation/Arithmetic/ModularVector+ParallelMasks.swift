@@ -1,15 +1,21 @@
 import Dispatch
 
 /// One mask to combine into a vector: a generator and whether to add, subtract or write it.
-struct MaskJob: Sendable {
-  let generator: MaskGenerator
-  let operation: MaskGenerator.Operation
+/// (`package`: the Protocol benchmark times the combination the client runs.)
+package struct MaskJob: Sendable {
+  package let generator: MaskGenerator
+  package let operation: MaskGenerator.Operation
+
+  package init(generator: MaskGenerator, operation: MaskGenerator.Operation) {
+    self.generator = generator
+    self.operation = operation
+  }
 }
 
 extension ModularVector {
   /// The number of elements each task handles: 8,192 elements, at most 64 KiB, so a chunk stays
   /// in cache while every mask is combined into it.
-  static let maskChunkElementCount = 8192
+  package static let maskChunkElementCount = 8192
 
   /// Combines every mask in `jobs` into the whole vector (mask element i into element i).
   ///
@@ -20,7 +26,7 @@ extension ModularVector {
   /// - Throws: ``SecureAggregationError/modulusMismatch(expected:actual:)`` for a generator of
   ///   another modulus; ``SecureAggregationError/maskGeneration(_:)`` for a vector longer than a
   ///   generator's keystream.
-  mutating func applyMasks(_ jobs: [MaskJob]) throws(SecureAggregationError) {
+  package mutating func applyMasks(_ jobs: [MaskJob]) throws(SecureAggregationError) {
     for job in jobs {
       guard job.generator.modulus == modulus else {
         throw .modulusMismatch(expected: modulus, actual: job.generator.modulus)

@@ -45,7 +45,7 @@ public struct AggregationServer {
   public internal(set) var phase: Phase = .collectingKeys
 
   let identityDirectory: [ParticipantID: IdentityPublicKey]
-  let graph: NeighborGraph
+  package let graph: NeighborGraph
   var sessionID: SessionID { announcement.sessionID }
 
   // Round 0.

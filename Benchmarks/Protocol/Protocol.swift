@@ -1,0 +1,254 @@
+// The protocol's hot paths, each masking benchmark beside the keystream limit of the same bytes
+// on the same cores:
+// - "Masking client …" / "Masking keystream …" (below);
+// - "Server unmasking …" / "Server keystream …": the server's `finish()` after every unmasking
+//   response of a real session (5 % of the clients dropped before their masked input): Shamir
+//   reconstruction, rebuilt masking keys, the dropped clients' pairwise masks and the survivors'
+//   self masks removed from the running sum; beside it the raw keystream of as many bytes;
+// - "Client round 2 …": a real client's whole `maskedInput(for:input:)` (open the shares, k
+//   X25519 agreements, k + 1 masks);
+// - "Message encode/decode masked input M=10^5", "Shamir split/reconstruct n=… t=…".
+//
+// "Masking client k=K M=M": what a client does in round 2 with K neighbours — copy its input
+// vector of M elements mod 2^32 and combine K + 1 masks into it (its self mask and K pairwise
+// masks), chunk by chunk over the cores (`ModularVector.applyMasks`). "Masking keystream k=K
+// M=M": the same (K + 1) · 4M bytes of raw libsodium ChaCha20 keystream XORed into a buffer of
+// 4M bytes in the same chunks over the same cores — the limit. The ratio of the two medians is
+// the masking overhead (goal: ≤ 1.3×).
+//
+//   PRIVATE_AGGREGATION_BENCHMARKS=1 swift package benchmark --target Protocol
+
+import AggregationCrypto
+import Benchmark
+import Dispatch
+import SecureAggregation
+
+/// A buffer for concurrent tasks that each write only their own disjoint chunk.
+struct Chunks: @unchecked Sendable {
+  let base: UnsafeMutableRawPointer
+  let byteCount: Int
+}
+
+let benchmarks: @Sendable () -> Void = {
+  maskingBenchmarks()
+  sessionBenchmarks()
+}
+
+let maskingBenchmarks: @Sendable () -> Void = {
+  Benchmark.defaultConfiguration = .init(
+    metrics: [.wallClock, .throughput],
+    timeUnits: .microseconds,
+    warmupIterations: 2,
+    scalingFactor: .one,
+    maxDuration: .seconds(2),
+    maxIterations: 200
+  )
+  let modulus: Modulus
+  do {
+    modulus = try Modulus(bitWidth: 32)
+  } catch {
+    fatalError("benchmark setup failed: \(error)")
+  }
+  let nonce = [UInt8](repeating: 0, count: ChaCha20.nonceByteCount)
+  for neighbours in [14, 99] {
+    for (elements, label) in [(100_000, "10^5"), (1_000_000, "10^6")] {
+      let jobs: [MaskJob]
+      do {
+        jobs = try (0...neighbours).map { index in
+          MaskJob(
+            generator: try MaskGenerator(key: SymmetricKey(randomByteCount: 32), modulus: modulus),
+            operation: index % 2 == 0 ? .add : .subtract)
+        }
+      } catch {
+        fatalError("benchmark setup failed: \(error)")
+      }
+      let input = ModularVector(zeroCount: elements, modulus: modulus)
+      Benchmark("Masking client k=\(neighbours) M=\(label)") { benchmark in
+        for _ in benchmark.scaledIterations {
+          var masked = input
+          try masked.applyMasks(jobs)
+          blackHole(masked)
+        }
+      }
+
+      let byteCount = elements * 4
+      let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: byteCount, alignment: 64)
+      raw.initializeMemory(as: UInt8.self, repeating: 0)
+      let shared = Chunks(base: raw.baseAddress.unsafelyUnwrapped, byteCount: byteCount)
+      let keys = (0...neighbours).map { _ in SymmetricKey(randomByteCount: 32) }
+      let chunkBytes = ModularVector.maskChunkElementCount * 4
+      let chunkCount = (byteCount + chunkBytes - 1) / chunkBytes
+      Benchmark("Masking keystream k=\(neighbours) M=\(label)") { benchmark in
+        for _ in benchmark.scaledIterations {
+          DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+            let start = chunk * chunkBytes
+            let slice = UnsafeMutableRawBufferPointer(
+              start: shared.base + start, count: min(chunkBytes, shared.byteCount - start))
+            for key in keys {
+              try? ChaCha20.xorKeystream(
+                into: slice, key: key, nonce: nonce, initialCounter: UInt32(start / 64))
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/// A session driven to the end of round 4 (every unmasking response received), and client 1
+/// just before its masked input.
+struct PreparedSession {
+  let server: AggregationServer
+  let client: AggregationClient
+  let relay: ShareRelayMessage
+  let input: ModularVector
+  /// Keystream bytes the server's `finish()` expands: a self mask per survivor and a pairwise
+  /// mask per (dropped client, surviving neighbour).
+  let finishKeystreamBytes: Int
+
+  init(clients: Int, elements: Int, graph: AggregationConfiguration.Graph, threshold: Int) throws {
+    let configuration = try AggregationConfiguration(
+      clientCount: clients, vectorLength: elements, modulus: Modulus(bitWidth: 32), graph: graph,
+      threshold: threshold)
+    var server = try AggregationServer(configuration: configuration)
+    var participants = try configuration.participantIDs.map {
+      try AggregationClient(configuration: configuration, id: $0)
+    }
+    for index in participants.indices {
+      try server.receive(participants[index].advertiseKeys(for: server.announcement))
+    }
+    for directory in try server.closeAdvertiseKeys() {
+      try server.receive(participants[directory.recipient.index - 1].shareKeys(for: directory))
+    }
+    let relays = try server.closeShareKeys()
+    // Every 20th client (5 %) vanishes before its masked input; client 1 stays.
+    let dropped = Set(configuration.participantIDs.filter { $0.index % 20 == 0 })
+    let input = ModularVector(zeroCount: elements, modulus: configuration.modulus)
+    guard let first = relays.first(where: { $0.recipient.index == 1 }) else {
+      throw BenchmarkSetupError.missingRelay
+    }
+    client = participants[0]
+    relay = first
+    self.input = input
+    for relay in relays where !dropped.contains(relay.recipient) {
+      try server.receive(
+        participants[relay.recipient.index - 1].maskedInput(for: relay, input: input))
+    }
+    guard case .unmasking(let requests) = try server.closeMaskedInputCollection() else {
+      throw BenchmarkSetupError.unexpectedRound
+    }
+    for request in requests {
+      try server.receive(participants[request.recipient.index - 1].unmaskingResponse(for: request))
+    }
+    let survivors = clients - dropped.count
+    let pairwise = dropped.reduce(0) { total, id in
+      total + server.graph.neighbors(of: id).filter { !dropped.contains($0) }.count
+    }
+    finishKeystreamBytes = (survivors + pairwise) * elements * 4
+    self.server = server
+  }
+}
+
+enum BenchmarkSetupError: Error {
+  case missingRelay, unexpectedRound
+}
+
+/// The raw keystream of `byteCount` bytes XORed into a buffer of `bufferBytes`, in 32 KiB chunks
+/// over the cores, as many passes as it takes.
+func keystreamLimit(_ benchmark: Benchmark, byteCount: Int, bufferBytes: Int, shared: Chunks) {
+  let chunkBytes = ModularVector.maskChunkElementCount * 4
+  let passes = (byteCount + bufferBytes - 1) / bufferBytes
+  let keys = (0..<passes).map { _ in SymmetricKey(randomByteCount: 32) }
+  let nonce = [UInt8](repeating: 0, count: ChaCha20.nonceByteCount)
+  let chunkCount = (bufferBytes + chunkBytes - 1) / chunkBytes
+  for _ in benchmark.scaledIterations {
+    DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+      let start = chunk * chunkBytes
+      let slice = UnsafeMutableRawBufferPointer(
+        start: shared.base + start, count: min(chunkBytes, bufferBytes - start))
+      for key in keys {
+        try? ChaCha20.xorKeystream(
+          into: slice, key: key, nonce: nonce, initialCounter: UInt32(start / 64))
+      }
+    }
+  }
+}
+
+let sessionBenchmarks: @Sendable () -> Void = {
+  let elements = 100_000
+  let bufferBytes = elements * 4
+  let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferBytes, alignment: 64)
+  raw.initializeMemory(as: UInt8.self, repeating: 0)
+  let shared = Chunks(base: raw.baseAddress.unsafelyUnwrapped, byteCount: bufferBytes)
+  let cases: [(label: String, clients: Int, graph: AggregationConfiguration.Graph, t: Int)] = [
+    ("N=100 k=14", 100, .harary(degree: 14), 8),
+    ("N=100 complete", 100, .complete, 51),
+    ("N=1000 k=30", 1000, .harary(degree: 30), 17),
+  ]
+  for entry in cases {
+    let session: PreparedSession
+    do {
+      session = try PreparedSession(
+        clients: entry.clients, elements: elements, graph: entry.graph, threshold: entry.t)
+    } catch {
+      fatalError("benchmark setup failed: \(error)")
+    }
+    Benchmark("Server unmasking \(entry.label) M=10^5") { benchmark in
+      for _ in benchmark.scaledIterations {
+        var server = session.server
+        blackHole(try server.finish())
+      }
+    }
+    Benchmark("Server keystream \(entry.label) M=10^5") { benchmark in
+      keystreamLimit(
+        benchmark, byteCount: session.finishKeystreamBytes, bufferBytes: bufferBytes,
+        shared: shared)
+    }
+    if entry.clients == 100 {
+      Benchmark("Client round 2 \(entry.label) M=10^5") { benchmark in
+        for _ in benchmark.scaledIterations {
+          var client = session.client
+          blackHole(try client.maskedInput(for: session.relay, input: session.input))
+        }
+      }
+    }
+    if entry.label == "N=100 k=14" {
+      var client = session.client
+      let message: ClientMessage
+      do {
+        message = .maskedInput(try client.maskedInput(for: session.relay, input: session.input))
+      } catch {
+        fatalError("benchmark setup failed: \(error)")
+      }
+      let configuration = session.server.configuration
+      let bytes = message.serializedBytes()
+      Benchmark("Message encode masked input M=10^5") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(message.serializedBytes()) }
+      }
+      Benchmark("Message decode masked input M=10^5") { benchmark in
+        for _ in benchmark.scaledIterations {
+          blackHole(try ClientMessage(serializedBytes: bytes, configuration: configuration))
+        }
+      }
+    }
+  }
+  for (shares, threshold) in [(15, 8), (100, 51)] {
+    let secret = SecureBytes(randomCount: 32)
+    let split: [SecretShare]
+    do {
+      split = try ShamirSecretSharing.split(secret, threshold: threshold, shareCount: shares)
+    } catch {
+      fatalError("benchmark setup failed: \(error)")
+    }
+    Benchmark("Shamir split 32 bytes n=\(shares) t=\(threshold)") { benchmark in
+      for _ in benchmark.scaledIterations {
+        blackHole(try ShamirSecretSharing.split(secret, threshold: threshold, shareCount: shares))
+      }
+    }
+    Benchmark("Shamir reconstruct 32 bytes n=\(shares) t=\(threshold)") { benchmark in
+      for _ in benchmark.scaledIterations {
+        blackHole(try ShamirSecretSharing.reconstruct(from: split, threshold: threshold))
+      }
+    }
+  }
+}
