@@ -262,47 +262,67 @@ extension AggregationServer {
     try expect(.collectingUnmaskingResponses, for: "close of the unmasking round")
     let threshold = configuration.threshold
     let modulus = configuration.modulus
-    var jobs: [MaskJob] = []
+    let sessionID = self.sessionID
 
-    for survivor in survivors {
-      let shares = selfMaskSeedShares[survivor] ?? []
+    // Each survivor's self-mask seed, rebuilt from t shares: independent secrets, spread over
+    // the cores (results and the first error in survivor order, as a loop would give).
+    let survivors = self.survivors
+    let seedShares = survivors.map { selfMaskSeedShares[$0] ?? [] }
+    let selfMasks = concurrentMap(survivors.count) { index throws(SecureAggregationError) in
+      let shares = seedShares[index]
       guard shares.count >= threshold else {
         throw .recoveryImpossible(
-          client: survivor, secret: .selfMaskSeed, needed: threshold, received: shares.count)
+          client: survivors[index], secret: .selfMaskSeed, needed: threshold,
+          received: shares.count)
       }
       let seed = try ShamirSecretSharing.reconstruct(from: shares, threshold: threshold)
-      jobs.append(
-        MaskJob(
-          generator: try KeySchedule.selfMask(
-            seed: seed, sessionID: sessionID, owner: survivor, modulus: modulus),
-          operation: .subtract))
+      return MaskJob(
+        generator: try KeySchedule.selfMask(
+          seed: seed, sessionID: sessionID, owner: survivors[index], modulus: modulus),
+        operation: .subtract)
     }
+    var jobs: [MaskJob] = []
+    for job in selfMasks { jobs.append(try job.get()) }
 
-    for dropped in sharedKeys.sorted() where !maskedInputs.contains(dropped) {
+    // Each dropped client's masking key, rebuilt and checked against its advertised key, and
+    // its pairwise masks with the survivors that masked with it: one task per dropped client.
+    let dropouts = sharedKeys.sorted().compactMap {
+      dropped -> (id: ParticipantID, advertised: KeyAgreement.PublicKey,
+        shares: [SecretShare], affected: [(ParticipantID, KeyAgreement.PublicKey?)])? in
+      guard !maskedInputs.contains(dropped) else { return nil }
       // Survivors that masked with `dropped`: it was relayed to them.
       let affected = survivors.filter { relayedTo[$0]?.contains(dropped) == true }
-      guard !affected.isEmpty, let advertised = advertisements[dropped] else { continue }
-      let shares = maskingKeyShares[dropped] ?? []
-      guard shares.count >= threshold else {
+      guard !affected.isEmpty, let advertised = advertisements[dropped] else { return nil }
+      return (
+        dropped, advertised.maskingKey, maskingKeyShares[dropped] ?? [],
+        affected.map { ($0, advertisements[$0]?.maskingKey) }
+      )
+    }
+    let pairwise = concurrentMap(dropouts.count) { index throws(SecureAggregationError) in
+      let dropout = dropouts[index]
+      guard dropout.shares.count >= threshold else {
         throw .recoveryImpossible(
-          client: dropped, secret: .maskingKey, needed: threshold, received: shares.count)
+          client: dropout.id, secret: .maskingKey, needed: threshold,
+          received: dropout.shares.count)
       }
-      let scalar = try ShamirSecretSharing.reconstruct(from: shares, threshold: threshold)
+      let scalar = try ShamirSecretSharing.reconstruct(from: dropout.shares, threshold: threshold)
       guard let maskingKey = try? KeyAgreement.PrivateKey(rawRepresentation: scalar),
-        maskingKey.publicKey == advertised.maskingKey
-      else { throw .inconsistentRecovery(client: dropped) }
-      for survivor in affected {
-        guard let survivorKey = advertisements[survivor]?.maskingKey,
-          let agreement = try? maskingKey.sharedSecret(with: survivorKey)
+        maskingKey.publicKey == dropout.advertised
+      else { throw .inconsistentRecovery(client: dropout.id) }
+      var masks: [MaskJob] = []
+      for (survivor, survivorKey) in dropout.affected {
+        guard let survivorKey, let agreement = try? maskingKey.sharedSecret(with: survivorKey)
         else { throw .inconsistentRecovery(client: survivor) }
         let generator = try KeySchedule.pairwiseMask(
-          agreement: agreement, sessionID: sessionID, first: (dropped, advertised.maskingKey),
+          agreement: agreement, sessionID: sessionID, first: (dropout.id, dropout.advertised),
           second: (survivor, survivorKey), modulus: modulus)
         // The survivor added the mask when its id is the lower one: take it out the other way.
-        jobs.append(
-          MaskJob(generator: generator, operation: survivor < dropped ? .subtract : .add))
+        masks.append(
+          MaskJob(generator: generator, operation: survivor < dropout.id ? .subtract : .add))
       }
+      return masks
     }
+    for masks in pairwise { jobs += try masks.get() }
 
     // Every mask is removed chunk by chunk, the chunks spread over the cores, in the running sum
     // itself (applyMasks checks every job before it changes anything, so a throw leaves it).

@@ -158,12 +158,18 @@ public enum ShamirSecretSharing {
     }
     // Shares beyond the first t must be the polynomials' values at their ids (compared in
     // constant time; only the overall verdict is branched on).
+    // The barycentric weights of the used ids are computed once (O(t²)); each point then costs
+    // O(t), so checking many extra shares stays cheap.
+    let ids = used.map { UInt64($0.id) }
+    let weights = barycentricWeights(ids: ids)
     for extra in shares.dropFirst(threshold) {
-      let expected = interpolate(used, at: UInt64(extra.id))
+      let expected = interpolate(
+        used, coefficients: lagrangeCoefficients(ids: ids, weights: weights, at: UInt64(extra.id)))
       guard expected == extra.values else { throw .inconsistentShares }
     }
     let chunks = used[0].elementCount
-    let constants = interpolate(used, at: 0)
+    let constants = interpolate(
+      used, coefficients: lagrangeCoefficients(ids: ids, weights: weights, at: 0))
 
     var secret = SecureBytes(zeroedCount: secretByteCount)
     var overflow: UInt64 = 0
@@ -207,7 +213,12 @@ public enum ShamirSecretSharing {
   /// The values at `point` of the polynomials through `shares`, one element per chunk (little
   /// endian), in wiping storage. `shares` must have distinct nonzero ids and equal lengths.
   static func interpolate(_ shares: [SecretShare], at point: UInt64) -> SecureBytes {
-    let coefficients = lagrangeCoefficients(ids: shares.map { UInt64($0.id) }, at: point)
+    interpolate(
+      shares, coefficients: lagrangeCoefficients(ids: shares.map { UInt64($0.id) }, at: point))
+  }
+
+  /// Σ coefficient_i · share_i, chunk by chunk (little endian), in wiping storage.
+  static func interpolate(_ shares: [SecretShare], coefficients: [UInt64]) -> SecureBytes {
     let chunks = shares.first?.elementCount ?? 0
     var result = SecureBytes(zeroedCount: chunks * 8)
     result.withUnsafeMutableBytes { out in
@@ -218,6 +229,47 @@ public enum ShamirSecretSharing {
         }
         out.storeBytes(of: value.littleEndian, toByteOffset: chunk * 8, as: UInt64.self)
       }
+    }
+    return result
+  }
+
+  /// The barycentric weights w_i = 1 / Π_{j≠i} (x_i − x_j) of distinct public ids: O(t²)
+  /// multiplications and one field inversion (batch inversion). Variable-time in the ids only.
+  static func barycentricWeights(ids: [UInt64]) -> [UInt64] {
+    let count = ids.count
+    var denominators = [UInt64](repeating: 1, count: count)
+    for i in 0..<count {
+      for j in 0..<count where j != i {
+        denominators[i] = PrimeField.multiply(denominators[i], PrimeField.subtract(ids[i], ids[j]))
+      }
+    }
+    return batchInverse(denominators)
+  }
+
+  /// λ_i(X) = w_i · L(X) / (X − x_i) with L(X) = Π_j (X − x_j), for a point X that is none of
+  /// the ids (the first-form barycentric formula): O(t) per point once the weights are known.
+  static func lagrangeCoefficients(ids: [UInt64], weights: [UInt64], at point: UInt64)
+    -> [UInt64]
+  {
+    let differences = ids.map { PrimeField.subtract(point, $0) }
+    var product: UInt64 = 1
+    for difference in differences { product = PrimeField.multiply(product, difference) }
+    let inverses = batchInverse(differences)
+    return (0..<ids.count).map { i in
+      PrimeField.multiply(PrimeField.multiply(weights[i], product), inverses[i])
+    }
+  }
+
+  /// The inverses of nonzero field elements with one inversion: prefix products, then unwind.
+  static func batchInverse(_ values: [UInt64]) -> [UInt64] {
+    let count = values.count
+    var prefix = [UInt64](repeating: 1, count: count + 1)
+    for i in 0..<count { prefix[i + 1] = PrimeField.multiply(prefix[i], values[i]) }
+    var inverse = PrimeField.inverse(prefix[count])
+    var result = [UInt64](repeating: 0, count: count)
+    for i in stride(from: count - 1, through: 0, by: -1) {
+      result[i] = PrimeField.multiply(inverse, prefix[i])
+      inverse = PrimeField.multiply(inverse, values[i])
     }
     return result
   }
