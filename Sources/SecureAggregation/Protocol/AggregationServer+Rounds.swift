@@ -287,8 +287,10 @@ extension AggregationServer {
     // Each dropped client's masking key, rebuilt and checked against its advertised key, and
     // its pairwise masks with the survivors that masked with it: one task per dropped client.
     let dropouts = sharedKeys.sorted().compactMap {
-      dropped -> (id: ParticipantID, advertised: KeyAgreement.PublicKey,
-        shares: [SecretShare], affected: [(ParticipantID, KeyAgreement.PublicKey?)])? in
+      dropped -> (
+        id: ParticipantID, advertised: KeyAgreement.PublicKey,
+        shares: [SecretShare], affected: [(ParticipantID, KeyAgreement.PublicKey?)]
+      )? in
       guard !maskedInputs.contains(dropped) else { return nil }
       // Survivors that masked with `dropped`: it was relayed to them.
       let affected = survivors.filter { relayedTo[$0]?.contains(dropped) == true }
