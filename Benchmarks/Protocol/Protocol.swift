@@ -49,7 +49,6 @@ let maskingBenchmarks: @Sendable () -> Void = {
   } catch {
     fatalError("benchmark setup failed: \(error)")
   }
-  let nonce = [UInt8](repeating: 0, count: ChaCha20.nonceByteCount)
   for neighbours in [14, 99] {
     for (elements, label) in [(100_000, "10^5"), (1_000_000, "10^6")] {
       let jobs: [MaskJob]
@@ -75,21 +74,10 @@ let maskingBenchmarks: @Sendable () -> Void = {
       let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: byteCount, alignment: 64)
       raw.initializeMemory(as: UInt8.self, repeating: 0)
       let shared = Chunks(base: raw.baseAddress.unsafelyUnwrapped, byteCount: byteCount)
-      let keys = (0...neighbours).map { _ in SymmetricKey(randomByteCount: 32) }
-      let chunkBytes = ModularVector.maskChunkElementCount * 4
-      let chunkCount = (byteCount + chunkBytes - 1) / chunkBytes
       Benchmark("Masking keystream k=\(neighbours) M=\(label)") { benchmark in
-        for _ in benchmark.scaledIterations {
-          DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-            let start = chunk * chunkBytes
-            let slice = UnsafeMutableRawBufferPointer(
-              start: shared.base + start, count: min(chunkBytes, shared.byteCount - start))
-            for key in keys {
-              try? ChaCha20.xorKeystream(
-                into: slice, key: key, nonce: nonce, initialCounter: UInt32(start / 64))
-            }
-          }
-        }
+        keystreamLimit(
+          benchmark, byteCount: (neighbours + 1) * byteCount, bufferBytes: byteCount,
+          shared: shared)
       }
     }
   }
