@@ -74,11 +74,10 @@ let maskingBenchmarks: @Sendable () -> Void = {
       let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: byteCount, alignment: 64)
       raw.initializeMemory(as: UInt8.self, repeating: 0)
       let shared = Chunks(base: raw.baseAddress.unsafelyUnwrapped, byteCount: byteCount)
-      Benchmark("Masking keystream k=\(neighbours) M=\(label)") { benchmark in
-        keystreamLimit(
-          benchmark, byteCount: (neighbours + 1) * byteCount, bufferBytes: byteCount,
-          shared: shared)
-      }
+      Benchmark(
+        "Masking keystream k=\(neighbours) M=\(label)",
+        closure: keystreamLimit(
+          byteCount: (neighbours + 1) * byteCount, bufferBytes: byteCount, shared: shared))
     }
   }
 }
@@ -141,22 +140,27 @@ enum BenchmarkSetupError: Error {
   case missingRelay, unexpectedRound
 }
 
-/// The raw keystream of `byteCount` bytes XORed into a buffer of `bufferBytes`, in 32 KiB chunks
-/// over the cores, as many passes as it takes.
-func keystreamLimit(_ benchmark: Benchmark, byteCount: Int, bufferBytes: Int, shared: Chunks) {
+/// The limit: the raw keystream of `byteCount` bytes XORed into a buffer of `bufferBytes`, in
+/// 32 KiB chunks over the cores, as many passes as it takes. The keys are made here, outside the
+/// measured closure it returns.
+func keystreamLimit(
+  byteCount: Int, bufferBytes: Int, shared: Chunks
+) -> @Sendable (Benchmark) -> Void {
   let chunkBytes = ModularVector.maskChunkElementCount * 4
   let passes = (byteCount + bufferBytes - 1) / bufferBytes
   let keys = (0..<passes).map { _ in SymmetricKey(randomByteCount: 32) }
   let nonce = [UInt8](repeating: 0, count: ChaCha20.nonceByteCount)
   let chunkCount = (bufferBytes + chunkBytes - 1) / chunkBytes
-  for _ in benchmark.scaledIterations {
-    DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
-      let start = chunk * chunkBytes
-      let slice = UnsafeMutableRawBufferPointer(
-        start: shared.base + start, count: min(chunkBytes, bufferBytes - start))
-      for key in keys {
-        try? ChaCha20.xorKeystream(
-          into: slice, key: key, nonce: nonce, initialCounter: UInt32(start / 64))
+  return { benchmark in
+    for _ in benchmark.scaledIterations {
+      DispatchQueue.concurrentPerform(iterations: chunkCount) { chunk in
+        let start = chunk * chunkBytes
+        let slice = UnsafeMutableRawBufferPointer(
+          start: shared.base + start, count: min(chunkBytes, bufferBytes - start))
+        for key in keys {
+          try? ChaCha20.xorKeystream(
+            into: slice, key: key, nonce: nonce, initialCounter: UInt32(start / 64))
+        }
       }
     }
   }
@@ -187,11 +191,10 @@ let sessionBenchmarks: @Sendable () -> Void = {
         blackHole(try server.finish())
       }
     }
-    Benchmark("Server keystream \(entry.label) M=10^5") { benchmark in
-      keystreamLimit(
-        benchmark, byteCount: session.finishKeystreamBytes, bufferBytes: bufferBytes,
-        shared: shared)
-    }
+    Benchmark(
+      "Server keystream \(entry.label) M=10^5",
+      closure: keystreamLimit(
+        byteCount: session.finishKeystreamBytes, bufferBytes: bufferBytes, shared: shared))
     if entry.clients == 100 {
       Benchmark("Client round 2 \(entry.label) M=10^5") { benchmark in
         for _ in benchmark.scaledIterations {

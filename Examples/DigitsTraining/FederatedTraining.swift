@@ -227,17 +227,19 @@ public struct FederatedTraining: Sendable {
       if cohort.count >= 2 {
         let plan = try AggregationPlan(
           Self.roundConfiguration(configuration, cohort: cohort.count, noise: noiseMultiplier))
-        let global = model
-        let data = clientData
-        let epochs = configuration.localEpochs
-        let rate = configuration.learningRate
+        // Each member trains once; PrivateRound asks for a survivor's update twice (to mask it,
+        // then for the true mean it reports), so it gets the stored change both times.
+        let changes = cohort.map { member -> [Double] in
+          var local = model
+          local.train(
+            on: clientData[member], epochs: configuration.localEpochs,
+            learningRate: configuration.learningRate)
+          return zip(local.parameters, model.parameters).map { $0 - $1 }
+        }
         let simulation = PrivateRound(
           plan: plan, insecureSeed: configuration.seed &* 1_000_003 &+ UInt64(round)
         ) { id in
-          var local = global
-          local.train(on: data[cohort[id.index - 1]], epochs: epochs, learningRate: rate)
-          let change = zip(local.parameters, global.parameters).map { $0 - $1 }
-          return (change, 1)
+          (changes[id.index - 1], 1)
         }
         let report = try simulation.run()
         if plan.report != nil { try ledger.record(plan.roundPrivacy(orders: ledger.orders)) }

@@ -110,9 +110,12 @@ struct TradeoffSummary {
     let epsilons = self.epsilons
     let metric = task == .mean ? "mean MSE ± 95% CI" : "final test accuracy ± 95% CI"
     var lines = [header, "", "\(metric) (\(points.first?.runs ?? 0) runs per cell)", ""]
-    lines.append(
-      "| mechanism | " + epsilons.map { "ε = \(trim($0))" }.joined(separator: " | ") + " |")
-    lines.append("|---|" + epsilons.map { _ in "---:" }.joined(separator: "|") + "|")
+    // Every table: a column per ε.
+    let tableHeader = [
+      "| mechanism | " + epsilons.map { "ε = \(trim($0))" }.joined(separator: " | ") + " |",
+      "|---|" + epsilons.map { _ in "---:" }.joined(separator: "|") + "|",
+    ]
+    lines += tableHeader
     for (label, points) in series {
       if points.count == 1, points[0].point.epsilon == nil {
         let cell = "\(format(points[0].mean)) ± \(format(points[0].halfWidth))"
@@ -131,9 +134,7 @@ struct TradeoffSummary {
         let base = points.filter { $0.point.mechanism == reference }
         guard !base.isEmpty else { continue }
         lines += ["", "MSE ÷ \(reference.rawValue)'s MSE at the same ε", ""]
-        lines.append(
-          "| mechanism | " + epsilons.map { "ε = \(trim($0))" }.joined(separator: " | ") + " |")
-        lines.append("|---|" + epsilons.map { _ in "---:" }.joined(separator: "|") + "|")
+        lines += tableHeader
         for (label, points) in series where points.first?.point.mechanism != reference {
           let cells = epsilons.map { epsilon -> String in
             guard let point = points.first(where: { $0.point.epsilon == epsilon }),

@@ -20,7 +20,7 @@ struct TradeoffSweep: Sendable {
     let jobs = points.indices.flatMap { point in (0..<repeats).map { (point, $0) } }
     let kind = self.kind
     let points = self.points
-    let plans: [Result<AggregationPlan?, any Error>] = parallelMap(points.count) { index in
+    let plans: [Result<AggregationPlan?, any Error>] = concurrentMap(points.count) { index in
       Result {
         guard case .mean(let task) = kind else { return nil }
         return try task.plan(for: points[index])
@@ -34,7 +34,7 @@ struct TradeoffSweep: Sendable {
               .utf8))
       }
     }
-    let results: [Result<TradeoffRun?, any Error>] = parallelMap(jobs.count) { index in
+    let results: [Result<TradeoffRun?, any Error>] = concurrentMap(jobs.count) { index in
       let (pointIndex, repeatIndex) = jobs[index]
       let point = points[pointIndex]
       defer { progress.step(point.label) }
@@ -50,40 +50,6 @@ struct TradeoffSweep: Sendable {
       }
     }
     return try results.compactMap { try $0.get() }
-  }
-}
-
-/// `body(0..<count)` on every core; results in index order.
-func parallelMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) -> T) -> [T] {
-  let storage = ParallelStorage<T>(count: count)
-  let workers = max(1, min(count, ProcessInfo.processInfo.activeProcessorCount))
-  DispatchQueue.concurrentPerform(iterations: workers) { worker in
-    var index = worker
-    while index < count {
-      storage.set(index, body(index))
-      index += workers
-    }
-  }
-  return storage.values()
-}
-
-/// Slots filled from several threads, each slot by one of them.
-private final class ParallelStorage<T: Sendable>: @unchecked Sendable {
-  private let lock = NSLock()
-  private var slots: [T?]
-
-  init(count: Int) { slots = [T?](repeating: nil, count: count) }
-
-  func set(_ index: Int, _ value: T) {
-    lock.lock()
-    slots[index] = value
-    lock.unlock()
-  }
-
-  func values() -> [T] {
-    lock.lock()
-    defer { lock.unlock() }
-    return slots.compactMap { $0 }
   }
 }
 

@@ -78,30 +78,12 @@ extension ModularVector {
   }
 }
 
-/// `body(0..<count)` spread over the cores; each result (or error) in index order. For items
-/// that cost far more than a task switch (a Shamir reconstruction, X25519 agreements).
-func concurrentMap<T: Sendable>(
+/// `body(0..<count)` spread over the cores (`concurrentMap`); each result or error in index
+/// order, so a caller that throws the first failure throws what a loop would have.
+func concurrentResults<T: Sendable>(
   _ count: Int, _ body: @Sendable (Int) throws(SecureAggregationError) -> T
 ) -> [Result<T, SecureAggregationError>] {
-  let slots = UnsafeMutableBufferPointer<Result<T, SecureAggregationError>?>.allocate(
-    capacity: count)
-  slots.initialize(repeating: nil)
-  defer {
-    slots.deinitialize()
-    slots.deallocate()
-  }
-  let shared = DisjointSlots(base: slots)
-  DispatchQueue.concurrentPerform(iterations: count) { index in
-    shared.base[index] = Result { () throws(SecureAggregationError) in try body(index) }
-  }
-  // Every slot was written: concurrentPerform returns once every iteration has run.
-  return slots.map { $0 ?? .failure(.aborted) }
-}
-
-/// Result slots handed to concurrent tasks that each write only their own index.
-private struct DisjointSlots<T>: @unchecked Sendable {
-  // Safety: task i writes only slot i; the buffer outlives `concurrentPerform`.
-  let base: UnsafeMutableBufferPointer<T>
+  concurrentMap(count) { index in Result { () throws(SecureAggregationError) in try body(index) } }
 }
 
 /// A buffer handed to concurrent tasks that each write only their own disjoint chunk of it.

@@ -268,7 +268,7 @@ extension AggregationServer {
     // the cores (results and the first error in survivor order, as a loop would give).
     let survivors = self.survivors
     let seedShares = survivors.map { selfMaskSeedShares[$0] ?? [] }
-    let selfMasks = concurrentMap(survivors.count) { index throws(SecureAggregationError) in
+    let selfMasks = concurrentResults(survivors.count) { index throws(SecureAggregationError) in
       let shares = seedShares[index]
       guard shares.count >= threshold else {
         throw .recoveryImpossible(
@@ -300,7 +300,7 @@ extension AggregationServer {
         affected.map { ($0, advertisements[$0]?.maskingKey) }
       )
     }
-    let pairwise = concurrentMap(dropouts.count) { index throws(SecureAggregationError) in
+    let pairwise = concurrentResults(dropouts.count) { index throws(SecureAggregationError) in
       let dropout = dropouts[index]
       guard dropout.shares.count >= threshold else {
         throw .recoveryImpossible(

@@ -211,10 +211,14 @@ public enum ShamirSecretSharing {
   }
 
   /// The values at `point` of the polynomials through `shares`, one element per chunk (little
-  /// endian), in wiping storage. `shares` must have distinct nonzero ids and equal lengths.
+  /// endian), in wiping storage. `shares` must have distinct ids, none of them `point`, and equal
+  /// lengths.
   static func interpolate(_ shares: [SecretShare], at point: UInt64) -> SecureBytes {
-    interpolate(
-      shares, coefficients: lagrangeCoefficients(ids: shares.map { UInt64($0.id) }, at: point))
+    let ids = shares.map { UInt64($0.id) }
+    return interpolate(
+      shares,
+      coefficients: lagrangeCoefficients(ids: ids, weights: barycentricWeights(ids: ids), at: point)
+    )
   }
 
   /// Σ coefficient_i · share_i, chunk by chunk (little endian), in wiping storage.
@@ -270,31 +274,6 @@ public enum ShamirSecretSharing {
     for i in stride(from: count - 1, through: 0, by: -1) {
       result[i] = PrimeField.multiply(inverse, prefix[i])
       inverse = PrimeField.multiply(inverse, values[i])
-    }
-    return result
-  }
-
-  /// λ_i(X) = Π_{j≠i} (X − x_j) / (x_i − x_j) for distinct public ids: variable-time in the ids
-  /// only, which are public. Uses one field inversion for all denominators (batch inversion).
-  static func lagrangeCoefficients(ids: [UInt64], at point: UInt64) -> [UInt64] {
-    let count = ids.count
-    var numerators = [UInt64](repeating: 1, count: count)
-    var denominators = [UInt64](repeating: 1, count: count)
-    for i in 0..<count {
-      for j in 0..<count where j != i {
-        numerators[i] = PrimeField.multiply(numerators[i], PrimeField.subtract(point, ids[j]))
-        denominators[i] = PrimeField.multiply(denominators[i], PrimeField.subtract(ids[i], ids[j]))
-      }
-    }
-    // Batch inversion: prefix products, one inverse, then unwind.
-    var prefix = [UInt64](repeating: 1, count: count + 1)
-    for i in 0..<count { prefix[i + 1] = PrimeField.multiply(prefix[i], denominators[i]) }
-    var inverse = PrimeField.inverse(prefix[count])
-    var result = [UInt64](repeating: 0, count: count)
-    for i in stride(from: count - 1, through: 0, by: -1) {
-      let denominatorInverse = PrimeField.multiply(inverse, prefix[i])
-      inverse = PrimeField.multiply(inverse, denominators[i])
-      result[i] = PrimeField.multiply(numerators[i], denominatorInverse)
     }
     return result
   }
