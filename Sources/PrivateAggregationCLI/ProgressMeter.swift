@@ -7,22 +7,38 @@ import SecureAggregation
 /// on a terminal the line is redrawn in place, otherwise a line is written every two seconds.
 final class ProgressMeter {
   private let enabled: Bool
-  private let start = Date()
-  private var roundStart = Date()
-  private var round: ProtocolRound?
+  private let isTerminal: Bool
+  private let clock: () -> Date
+  private let write: (String) -> Void
+  private let start: Date
+  private var roundStart: Date
+  private var round: String?
   private var lastPrint = Date.distantPast
   private var printed = false
-  private let isTerminal = isatty(STDERR_FILENO) != 0
 
-  init(enabled: Bool) {
+  /// A meter on stderr; `isTerminal`, `clock` and `write` are for tests.
+  init(
+    enabled: Bool, isTerminal: Bool = isatty(STDERR_FILENO) != 0,
+    clock: @escaping () -> Date = Date.init,
+    write: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }
+  ) {
     self.enabled = enabled
+    self.isTerminal = isTerminal
+    self.clock = clock
+    self.write = write
+    start = clock()
+    roundStart = start
   }
 
   func update(_ progress: InMemoryRound.Progress) {
+    update(round: progress.round.name, completed: progress.completed, total: progress.total)
+  }
+
+  func update(round name: String, completed: Int, total: Int) {
     guard enabled else { return }
-    let now = Date()
-    if progress.round != round {
-      round = progress.round
+    let now = clock()
+    if name != round {
+      round = name
       roundStart = now
     }
     let interval = isTerminal ? 0.25 : 2.0
@@ -31,19 +47,16 @@ final class ProgressMeter {
     }
     lastPrint = now
     let elapsed = now.timeIntervalSince(roundStart)
-    let rate = Double(progress.completed) / max(elapsed, 1e-9)
-    let left = Double(progress.total - progress.completed) / max(rate, 1e-9)
+    let rate = Double(completed) / max(elapsed, 1e-9)
+    let left = Double(total - completed) / max(rate, 1e-9)
     let line = String(
       format: "round %@: %d/%d clients, %.1f s elapsed, ~%.1f s left in this round",
-      progress.round.name, progress.completed, progress.total, now.timeIntervalSince(start), left)
-    FileHandle.standardError.write(
-      Data(
-        ((isTerminal ? "\r\u{1B}[K" : "") + line
-          + (isTerminal ? "" : "\n")).utf8))
+      name, completed, total, now.timeIntervalSince(start), left)
+    write((isTerminal ? "\r\u{1B}[K" : "") + line + (isTerminal ? "" : "\n"))
     printed = true
   }
 
   func finish() {
-    if enabled, printed, isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    if enabled, printed, isTerminal { write("\n") }
   }
 }

@@ -132,18 +132,32 @@ struct DigitsTask: Sendable {
 
 /// The sweep's progress line on stderr: runs done, the current point, time left.
 final class SweepProgress: @unchecked Sendable {
+  // Safety: every mutable field is read and written only under `lock`.
   private let lock = NSLock()
   private let enabled: Bool
   private let total: Int
+  private let isTerminal: Bool
+  private let clock: @Sendable () -> Date
+  private let write: @Sendable (String) -> Void
+  private let start: Date
   private var done = 0
-  private let start = Date()
   private var lastPrint = Date.distantPast
   private var printed = false
-  private let isTerminal = isatty(STDERR_FILENO) != 0
 
-  init(enabled: Bool, total: Int) {
+  /// A progress line on stderr; `isTerminal`, `clock` and `write` are for tests.
+  init(
+    enabled: Bool, total: Int, isTerminal: Bool = isatty(STDERR_FILENO) != 0,
+    clock: @escaping @Sendable () -> Date = Date.init,
+    write: @escaping @Sendable (String) -> Void = {
+      FileHandle.standardError.write(Data($0.utf8))
+    }
+  ) {
     self.enabled = enabled
     self.total = total
+    self.isTerminal = isTerminal
+    self.clock = clock
+    self.write = write
+    start = clock()
   }
 
   func step(_ label: String) {
@@ -151,7 +165,7 @@ final class SweepProgress: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     done += 1
-    let now = Date()
+    let now = clock()
     let interval = isTerminal ? 0.25 : 5.0
     guard now.timeIntervalSince(start) >= 1, now.timeIntervalSince(lastPrint) >= interval
     else { return }
@@ -161,12 +175,13 @@ final class SweepProgress: @unchecked Sendable {
     let line = String(
       format: "tradeoff: %d/%d runs (%@), %.0f s elapsed, ~%.0f s left", done, total, label,
       elapsed, left)
-    FileHandle.standardError.write(
-      Data(((isTerminal ? "\r\u{1B}[K" : "") + line + (isTerminal ? "" : "\n")).utf8))
+    write((isTerminal ? "\r\u{1B}[K" : "") + line + (isTerminal ? "" : "\n"))
     printed = true
   }
 
   func finish() {
-    if enabled, printed, isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    lock.lock()
+    defer { lock.unlock() }
+    if enabled, printed, isTerminal { write("\n") }
   }
 }
