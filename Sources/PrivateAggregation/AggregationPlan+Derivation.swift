@@ -72,10 +72,19 @@ struct PlanBase {
     guard rate > 0, rate <= 1 else {
       throw .invalidParameter(name: "sampling rate", value: "\(rate)", expected: "0 < q ≤ 1")
     }
-    guard configuration.colludingClients >= 0, configuration.colludingClients < n else {
+    // Active mode's threshold depends on the colluding clients: no silent default there.
+    guard
+      let colludingClients = configuration.colludingClients
+        ?? (configuration.securityMode == .active ? nil : 0)
+    else {
       throw .invalidParameter(
-        name: "colludingClients", value: "\(configuration.colludingClients)",
-        expected: "0...\(n - 1)")
+        name: "colludingClients", value: "nil",
+        expected: "an explicit count in active mode, 0...\(n - 1) (0 assumes none): the "
+          + "secure aggregation's threshold must satisfy 2t > k + min(colludingClients, k)")
+    }
+    guard colludingClients >= 0, colludingClients < n else {
+      throw .invalidParameter(
+        name: "colludingClients", value: "\(colludingClients)", expected: "0...\(n - 1)")
     }
     guard configuration.headroom.isFinite, configuration.headroom > 0 else {
       throw .invalidParameter(
@@ -151,13 +160,17 @@ struct PlanBase {
       let modulus = try Modulus(bitWidth: configuration.bits)
       var graph = configuration.graph
       var threshold = configuration.threshold
+      var corruptedClientBound = colludingClients
+      var corruptedNeighborBound: Int?
       if graph == nil {
         let found = try ParameterFinder.parameters(
           clientCount: n, dropoutRate: max(configuration.expectedDropoutRate, 0.05),
-          corruptedFraction: Double(configuration.colludingClients) / Double(n),
+          corruptedFraction: Double(colludingClients) / Double(n),
           threatModel: configuration.securityMode == .active ? .semiMalicious : .semiHonest)
         graph = found.isComplete ? .complete : .harary(degree: found.degree)
         if threshold == nil, !found.isComplete { threshold = found.threshold }
+        corruptedClientBound = max(colludingClients, found.corruptedClientCount)
+        if !found.isComplete { corruptedNeighborBound = found.corruptedNeighborBound }
       }
       let chosen = graph ?? .complete
       // With distributed DP every client's noise share is sized for the fewest survivors, so
@@ -170,23 +183,24 @@ struct PlanBase {
         let probe = try AggregationConfiguration(
           clientCount: n, vectorLength: length, modulus: modulus, graph: chosen,
           threshold: threshold, securityMode: configuration.securityMode,
-          corruptedClientBound: chosen == .complete ? configuration.colludingClients : 0)
+          corruptedClientBound: corruptedClientBound, corruptedNeighborBound: corruptedNeighborBound
+        )
         minimumSurvivors = min(n, max(probe.minimumSurvivors, planned))
       }
       secureAggregation = try AggregationConfiguration(
         clientCount: n, vectorLength: length, modulus: modulus, graph: chosen,
         threshold: threshold, minimumSurvivors: minimumSurvivors,
         securityMode: configuration.securityMode,
-        corruptedClientBound: chosen == .complete ? configuration.colludingClients : 0)
+        corruptedClientBound: corruptedClientBound, corruptedNeighborBound: corruptedNeighborBound)
     } catch let error as SecureAggregationError {
       throw .secureAggregation(error)
     } catch {
       throw .invalidParameter(name: "bits", value: "\(configuration.bits)", expected: "2...62")
     }
-    guaranteedNoisyClients = secureAggregation.minimumSurvivors - configuration.colludingClients
+    guaranteedNoisyClients = secureAggregation.minimumSurvivors - colludingClients
     if case .distributed = configuration.privacy, guaranteedNoisyClients < 1 {
       throw .invalidParameter(
-        name: "colludingClients", value: "\(configuration.colludingClients)",
+        name: "colludingClients", value: "\(colludingClients)",
         expected:
           "fewer than minimumSurvivors = \(secureAggregation.minimumSurvivors), so some noise "
           + "in every released sum is unknown to the server")

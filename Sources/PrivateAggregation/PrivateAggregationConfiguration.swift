@@ -40,8 +40,10 @@ public struct PrivateAggregationConfiguration: Sendable, Hashable {
   /// Which datasets are neighbours; add-or-remove-one client by default.
   public var relation: NeighboringRelation = .addOrRemoveOne
   /// Clients assumed to collude with the server (distributed DP: their noise does not count).
-  /// Also the secure aggregation's corrupted-client bound for the complete graph. 0 by default.
-  public var colludingClients: Int = 0
+  /// Also the secure aggregation's corrupted-client bound n_C, which sets its smallest threshold.
+  /// `nil` means 0 in semi-honest mode; active mode refuses `nil` (its threshold must satisfy
+  /// 2t > k + min(n_C, k)), so state it, 0 included.
+  public var colludingClients: Int?
   /// How vectors are weighted; uniformly by default.
   public var weighting: Weighting = .uniform
   /// Adaptive clipping: the standard deviation σ_b of the noise on the count of unclipped

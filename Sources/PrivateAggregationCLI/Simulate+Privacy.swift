@@ -46,7 +46,8 @@ extension Simulate {
         ?? noiseMultiplier.map(NoiseLevel.noiseMultiplier))
     configuration.bits = bits ?? 32
     configuration.delta = delta ?? 1e-5
-    configuration.colludingClients = Int(corrupted * Double(clients))
+    configuration.colludingClients =
+      corruptedClients ?? Int(((corrupted ?? 0.05) * Double(clients)).rounded(.down))
     configuration.expectedDropoutRate = min(dropout, 0.49)
     configuration.securityMode = mode == .active ? .active : .semiHonest
     configuration.threshold = threshold

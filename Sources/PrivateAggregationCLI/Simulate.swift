@@ -70,8 +70,17 @@ struct Simulate: ParsableCommand {
   @Option(help: "Security mode: semi-honest or active.")
   var mode = Mode.semiHonest
 
-  @Option(help: "Fraction of clients assumed to collude with the server (finder and thresholds).")
-  var corrupted = 0.05
+  @Option(
+    help:
+      "Fraction of clients assumed to collude with the server, for the parameter finder (default 0.05; semi-honest mode)."
+  )
+  var corrupted: Double?
+
+  @Option(
+    help:
+      "The most clients that may collude with the server (0 allowed). Required with --mode active, whose threshold depends on it (2t > k + min(this, k)); replaces --corrupted."
+  )
+  var corruptedClients: Int?
 
   @Option(help: "Shamir threshold t (default: from the finder, or the mode's default).")
   var threshold: Int?
@@ -137,8 +146,20 @@ struct Simulate: ParsableCommand {
     guard dropout.isFinite, (0...1).contains(dropout) else {
       throw ValidationError("--dropout \(dropout) is out of range; use 0...1")
     }
-    guard corrupted.isFinite, (0..<1).contains(corrupted) else {
+    if let corrupted, !(corrupted.isFinite && (0..<1).contains(corrupted)) {
       throw ValidationError("--corrupted \(corrupted) is out of range; use 0 ≤ f < 1")
+    }
+    if corrupted != nil && corruptedClients != nil {
+      throw ValidationError("--corrupted and --corrupted-clients exclude each other")
+    }
+    if let corruptedClients, !(0..<clients).contains(corruptedClients) {
+      throw ValidationError(
+        "--corrupted-clients \(corruptedClients) is out of range; use 0...\(clients - 1)")
+    }
+    if mode == .active && corruptedClients == nil {
+      throw ValidationError(
+        "--mode active needs --corrupted-clients N: the most clients that may collude with the "
+          + "server (0 allowed), since the active threshold must satisfy 2t > k + min(N, k)")
     }
     try validatePrivacyOptions()
   }
@@ -168,7 +189,12 @@ struct Simulate: ParsableCommand {
 
   private func makeConfiguration() throws -> AggregationConfiguration {
     let ring = try modulus.map { try Modulus($0) } ?? Modulus(bitWidth: bits ?? 32)
-    let corruptedClients = Int(corrupted * Double(clients))
+    // A stated count wins; otherwise the fraction (the finder counts ⌊γn⌋ the same way).
+    let corruptedFraction =
+      corruptedClients.map { Double($0) / Double(clients) } ?? corrupted ?? 0.05
+    var corruptedClientBound =
+      corruptedClients ?? Int((corruptedFraction * Double(clients)).rounded(.down))
+    var corruptedNeighborBound: Int?
     let securityMode: AggregationConfiguration.SecurityMode =
       mode == .active ? .active : .semiHonest
     var graph = AggregationConfiguration.Graph.complete
@@ -178,16 +204,19 @@ struct Simulate: ParsableCommand {
         graph = .harary(degree: neighbors)
       } else {
         let found = try ParameterFinder.parameters(
-          clientCount: clients, dropoutRate: max(dropout, 0.05), corruptedFraction: corrupted,
+          clientCount: clients, dropoutRate: max(dropout, 0.05),
+          corruptedFraction: corruptedFraction,
           threatModel: mode == .active ? .semiMalicious : .semiHonest)
         graph = found.isComplete ? .complete : .harary(degree: found.degree)
         if threshold == nil, !found.isComplete { threshold = found.threshold }
+        corruptedClientBound = found.corruptedClientCount
+        if !found.isComplete { corruptedNeighborBound = found.corruptedNeighborBound }
       }
     }
     return try AggregationConfiguration(
       clientCount: clients, vectorLength: length, modulus: ring, graph: graph,
       threshold: threshold, minimumSurvivors: minimumSurvivors, securityMode: securityMode,
-      corruptedClientBound: graph == .complete ? corruptedClients : 0)
+      corruptedClientBound: corruptedClientBound, corruptedNeighborBound: corruptedNeighborBound)
   }
 
   private struct JSONReport: Encodable {

@@ -71,6 +71,9 @@ public enum SecureAggregationError: Error, Equatable, Sendable {
   case recoveryImpossible(client: ParticipantID, secret: ShareKind, needed: Int, received: Int)
   /// Rebuilt shares do not match what the client advertised (a neighbour sent a bad share).
   case inconsistentRecovery(client: ParticipantID)
+  /// A participant advertised a public key that is non-canonical or of small order, so an
+  /// agreement with it would not be secret.
+  case weakPublicKey(ParticipantID)
   /// A message whose contents are structurally invalid (wrong lengths, counts or ranges).
   case invalidMessage(reason: String)
   /// The protocol was already aborted; nothing more can happen in this session.
@@ -142,6 +145,10 @@ extension SecureAggregationError: CustomStringConvertible {
         + "\(received) shares arrived, \(needed) are needed"
     case .inconsistentRecovery(let client):
       return "the rebuilt masking key of participant \(client) does not match its advertised key"
+    case .weakPublicKey(let participant):
+      return
+        "participant \(participant) advertised a public key that is non-canonical or of small "
+        + "order; it counts as dropped"
     case .invalidMessage(let reason):
       return "invalid message: \(reason)"
     case .aborted:

@@ -115,4 +115,87 @@ import Testing
     #expect(!"\(key)".contains("ab"))
     #expect(!String(reflecting: key.rawRepresentation).lowercased().contains("abab"))
   }
+
+  // MARK: Validation of peers' keys
+
+  /// u as 32 little-endian bytes.
+  private func littleEndian(_ decimal: String) -> [UInt8] {
+    // Schoolbook conversion of a decimal string: public test data only.
+    var bytes = [UInt8](repeating: 0, count: 32)
+    for digit in decimal.utf8 {
+      var carry = Int(digit - 0x30)
+      for index in 0..<32 {
+        let value = Int(bytes[index]) * 10 + carry
+        bytes[index] = UInt8(value & 0xff)
+        carry = value >> 8
+      }
+    }
+    return bytes
+  }
+
+  /// The points of order dividing 8 (on the curve or its twist), derived outside this code: 0,
+  /// 1, p − 1, and the two order-8 points (roots of x([2]P) = 1 over GF(2^255 − 19), computed with
+  /// sympy; Bernstein's "Curve25519" paper lists the same values).
+  private var smallOrderPoints: [[UInt8]] {
+    [
+      littleEndian("0"),
+      littleEndian("1"),
+      littleEndian(
+        "57896044618658097711785492504343953926634992332820282019728792003956564819948"),  // p − 1
+      littleEndian(
+        "325606250916557431795983626356110631294008115727848805560023387167927233504"),
+      littleEndian(
+        "39382357235489614581723060781553021112529911719440698176882885853963445705823"),
+    ]
+  }
+
+  @Test func smallOrderKeysAreRefused() throws {
+    let key = KeyAgreement.PrivateKey(from: .insecureDeterministic(seed: 3))
+    for point in smallOrderPoints {
+      let publicKey = try KeyAgreement.PublicKey(rawRepresentation: point)
+      #expect(!publicKey.isSafeForKeyAgreement, "\(point.hexString)")
+      #expect(throws: AggregationCryptoError.invalidPublicKey) {
+        try KeyAgreement.PublicKey(validatingRawRepresentation: point)
+      }
+      // libsodium agrees independently: every agreement with such a point is all zeros.
+      #expect(throws: AggregationCryptoError.weakSharedSecret) {
+        try key.sharedSecret(with: publicKey)
+      }
+    }
+  }
+
+  @Test func nonCanonicalKeysAreRefused() throws {
+    let p = littleEndian(
+      "57896044618658097711785492504343953926634992332820282019728792003956564819949")
+    var withTopBit = KeyAgreement.PrivateKey(from: .insecureDeterministic(seed: 4)).publicKey
+      .rawRepresentation
+    withTopBit[31] |= 0x80
+    var largest = [UInt8](repeating: 0xff, count: 32)
+    largest[31] = 0x7f  // 2^255 − 1
+    var pPlusOne = p
+    pPlusOne[0] += 1
+    for bytes in [p, pPlusOne, largest, withTopBit] {
+      #expect(throws: AggregationCryptoError.invalidPublicKey) {
+        try KeyAgreement.PublicKey(validatingRawRepresentation: bytes)
+      }
+    }
+    // p − 1 is canonical but of small order; p − 2 is canonical and accepted.
+    var largestCanonical = p
+    largestCanonical[0] -= 2
+    #expect(try KeyAgreement.PublicKey(rawRepresentation: largestCanonical).isSafeForKeyAgreement)
+    #expect(
+      throws: AggregationCryptoError.invalidByteCount(
+        parameter: "X25519 public key", expected: 32, actual: 31)
+    ) {
+      try KeyAgreement.PublicKey(validatingRawRepresentation: [UInt8](repeating: 9, count: 31))
+    }
+  }
+
+  @Test func honestKeysAreAccepted() throws {
+    for seed in 0..<200 as Range<UInt64> {
+      let key = KeyAgreement.PrivateKey(from: .insecureDeterministic(seed: seed)).publicKey
+      #expect(key.isSafeForKeyAgreement)
+      #expect(try KeyAgreement.PublicKey(validatingRawRepresentation: key.rawRepresentation) == key)
+    }
+  }
 }

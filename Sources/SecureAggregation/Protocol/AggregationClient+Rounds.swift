@@ -29,7 +29,7 @@ extension AggregationClient {
     session = ClientSession(
       sessionID: sessionID, neighbors: Set(graph.neighbors(of: id)), encryptionKey: encryptionKey,
       maskingKey: maskingKey)
-    phase = .awaitingKeyDirectory
+    state.phase = .awaitingKeyDirectory
     return message
   }
 
@@ -38,6 +38,10 @@ extension AggregationClient {
   /// Round 1: checks the neighbours' keys, draws the self-mask seed b_u, Shamir-shares b_u and
   /// the masking key s_u among those neighbours, and encrypts each pair of shares for its
   /// recipient.
+  ///
+  /// A neighbour whose encryption or masking key is non-canonical or of small order
+  /// (``KeyAgreement/PublicKey/isSafeForKeyAgreement``) counts as dropped for this client: it
+  /// gets no shares, and the client goes on with the others.
   ///
   /// - Throws: ``SecureAggregationError/unknownParticipant(_:)`` for an entry that is not a
   ///   neighbour, ``SecureAggregationError/duplicateParticipant(_:)``,
@@ -54,12 +58,15 @@ extension AggregationClient {
     try checkEnvelope(sessionID: directory.sessionID, recipient: directory.recipient)
     guard var session else { throw .aborted }
     var neighborKeys: [ParticipantID: AdvertiseKeysMessage] = [:]
+    var skippedNeighbors = Set<ParticipantID>()
     for entry in directory.neighbors {
       guard entry.sessionID == session.sessionID else { throw .sessionMismatch }
       guard session.neighbors.contains(entry.sender) else {
         throw .unknownParticipant(entry.sender.rawValue)
       }
-      guard neighborKeys[entry.sender] == nil else { throw .duplicateParticipant(entry.sender) }
+      guard neighborKeys[entry.sender] == nil, !skippedNeighbors.contains(entry.sender) else {
+        throw .duplicateParticipant(entry.sender)
+      }
       if configuration.securityMode == .active {
         guard let identity = identityDirectory[entry.sender] else {
           throw .missingIdentityKey(entry.sender)
@@ -67,6 +74,13 @@ extension AggregationClient {
         guard identity.isValidSignature(entry.signature, for: entry.signedBytes) else {
           throw .invalidSignature(signer: entry.sender)
         }
+      }
+      // A neighbour whose key is non-canonical or of small order (an honest server never relays
+      // one) is dropped for this client, which goes on with the others.
+      guard entry.encryptionKey.isSafeForKeyAgreement, entry.maskingKey.isSafeForKeyAgreement
+      else {
+        skippedNeighbors.insert(entry.sender)
+        continue
       }
       neighborKeys[entry.sender] = entry
     }
@@ -103,21 +117,25 @@ extension AggregationClient {
     session.neighborKeys = neighborKeys
     session.selfMaskSeed = seed
     self.session = session
-    phase = .awaitingShareRelay
+    state.phase = .awaitingShareRelay
     return ShareKeysMessage(sessionID: session.sessionID, sender: id, shares: boxes)
   }
 
   // MARK: Round 2: MaskedInputCollection
 
   /// Round 2: decrypts the neighbours' shares and returns `input` masked with the self mask and
-  /// one pairwise mask per neighbour whose shares arrived (added when this client's id is the
-  /// lower, subtracted otherwise).
+  /// one pairwise mask per neighbour whose shares were relayed (added when this client's id is
+  /// the lower, subtracted otherwise).
   ///
-  /// - Throws: ``SecureAggregationError/shareDecryptionFailed(sender:)`` when a box does not
-  ///   open or parse, ``SecureAggregationError/unknownParticipant(_:)`` for a sender that did not
+  /// A box that does not open or parse counts its sender as dropped for this client's shares:
+  /// the client holds nothing of that sender's secrets and reveals nothing for it in round 4,
+  /// but still masks with it (the pairwise mask needs only the sender's advertised key), so the
+  /// server's sum stays exact.
+  ///
+  /// - Throws: ``SecureAggregationError/unknownParticipant(_:)`` for a sender that did not
   ///   advertise as a neighbour, ``SecureAggregationError/duplicateParticipant(_:)``,
   ///   ``SecureAggregationError/tooFewNeighbors(needed:available:)`` when fewer than t
-  ///   neighbours' shares arrived,
+  ///   neighbours' shares were relayed,
   ///   ``SecureAggregationError/invalidParameter(name:value:expected:)`` when `input` has the
   ///   wrong length or modulus, ``SecureAggregationError/sessionMismatch``,
   ///   ``SecureAggregationError/wrongRecipient(expected:received:)``, and
@@ -134,16 +152,25 @@ extension AggregationClient {
         expected: "\(configuration.vectorLength) elements mod \(configuration.modulus)")
     }
     var held: [ParticipantID: (maskingKey: SecretShare, selfMaskSeed: SecretShare)] = [:]
+    var relayed = Set<ParticipantID>()
     for encrypted in relay.shares {
       let sender = encrypted.peer
-      guard let peer = session.neighborKeys[sender] else {
+      guard session.neighborKeys[sender] != nil else {
         throw .unknownParticipant(sender.rawValue)
       }
-      guard held[sender] == nil else { throw .duplicateParticipant(sender) }
-      held[sender] = try openShares(encrypted.box, from: peer, session: session)
+      guard relayed.insert(sender).inserted else { throw .duplicateParticipant(sender) }
     }
-    guard held.count >= configuration.threshold else {
-      throw .tooFewNeighbors(needed: configuration.threshold, available: held.count)
+    // The server relays only mutual pairs, so the relayed neighbours are the ones that hold this
+    // client's shares: fewer than t could not rebuild its secrets.
+    guard relayed.count >= configuration.threshold else {
+      throw .tooFewNeighbors(needed: configuration.threshold, available: relayed.count)
+    }
+    for encrypted in relay.shares {
+      guard let peer = session.neighborKeys[encrypted.peer] else { continue }
+      // A box that does not open (a hostile sender, or a relay that altered it) costs this
+      // client only that sender's shares: it still masks with the sender, whose key it has, so
+      // the server's accounting of the pairwise masks stays exact.
+      held[encrypted.peer] = try? openShares(encrypted.box, from: peer, session: session)
     }
 
     var jobs = [
@@ -152,7 +179,7 @@ extension AggregationClient {
           seed: seed, sessionID: session.sessionID, owner: id, modulus: configuration.modulus),
         operation: .add)
     ]
-    for peerID in held.keys.sorted() {
+    for peerID in relayed.sorted() {
       guard let peer = session.neighborKeys[peerID] else { continue }
       let agreement: KeyAgreement.SharedSecret
       do {
@@ -168,9 +195,10 @@ extension AggregationClient {
     }
     var masked = input
     try masked.applyMasks(jobs)
+    session.relayedSenders = relayed
     session.heldShares = held
     self.session = session
-    phase = .awaitingSurvivors
+    state.phase = .awaitingSurvivors
     return MaskedInputMessage(sessionID: session.sessionID, sender: id, maskedInput: masked)
   }
 
@@ -199,7 +227,7 @@ extension AggregationClient {
         sessionID: session.sessionID, survivors: request.survivors))
     session.signedSurvivors = request.survivors
     self.session = session
-    phase = .awaitingUnmaskingRequest
+    state.phase = .awaitingUnmaskingRequest
     return ConsistencySignatureMessage(
       sessionID: session.sessionID, sender: id, signature: signature)
   }
@@ -249,7 +277,7 @@ extension AggregationClient {
           ? RevealedShare(owner: owner, kind: .selfMaskSeed, share: pair.selfMaskSeed)
           : RevealedShare(owner: owner, kind: .maskingKey, share: pair.maskingKey))
     }
-    phase = .finished
+    state.phase = .finished
     self.session = nil  // Nothing secret is needed any more; release it (and so wipe it).
     return UnmaskingResponse(sessionID: request.sessionID, sender: id, shares: shares)
   }
@@ -271,8 +299,8 @@ extension AggregationClient {
         throw .invalidMessage(reason: "the survivor set is not in ascending order")
       }
       previous = survivor
-      // Nested: a neighbour in U3 must be one whose shares this client holds (U3 ⊆ U2 ⊆ U1).
-      if session.neighbors.contains(survivor), session.heldShares[survivor] == nil {
+      // Nested: a neighbour in U3 must be one relayed to this client (U3 ⊆ U2 ⊆ U1).
+      if session.neighbors.contains(survivor), !session.relayedSenders.contains(survivor) {
         throw .survivorSetNotNested(survivor)
       }
     }
@@ -282,7 +310,8 @@ extension AggregationClient {
         round: .maskedInputCollection, needed: configuration.minimumSurvivors,
         remaining: survivors.count)
     }
-    let survivingNeighbors = session.heldShares.keys.filter { seen.contains($0) }.count
+    // This client's own secrets are held by the relayed neighbours: t of them must survive.
+    let survivingNeighbors = session.relayedSenders.filter { seen.contains($0) }.count
     guard survivingNeighbors >= configuration.threshold else {
       throw .tooFewNeighbors(needed: configuration.threshold, available: survivingNeighbors)
     }

@@ -15,6 +15,11 @@
 ///
 /// Secrets (both private keys, the seed, the shares it holds) live in zeroizing storage and never
 /// appear in errors or descriptions.
+///
+/// One session, one answer per round, copies included: the phase and the secrets live in one
+/// reference-typed session that every copy of a client shares, so a copy made before a round
+/// cannot answer that round a second time (two masked inputs would give the server x₁ − x₂; two
+/// unmasking answers, both secrets of a neighbour).
 public struct AggregationClient {
   /// Where a client is in the protocol.
   public enum Phase: String, Sendable, Hashable {
@@ -37,13 +42,19 @@ public struct AggregationClient {
   public let configuration: AggregationConfiguration
   /// This client's id.
   public let id: ParticipantID
-  /// Where the client is.
-  public internal(set) var phase: Phase = .awaitingAnnouncement
+  /// Where the client is (shared by every copy of this client).
+  public var phase: Phase { state.phase }
 
   let identityKey: IdentityPrivateKey?
   let identityDirectory: [ParticipantID: IdentityPublicKey]
   let randomSource: RandomSource
-  var session: ClientSession?
+  /// The phase and the secrets, shared by every copy.
+  let state = ClientState()
+  /// What the client holds in this session (`nil` before round 0 and after the last answer).
+  var session: ClientSession? {
+    get { state.session }
+    nonmutating set { state.session = newValue }
+  }
 
   /// A client that draws every secret from the system's secure generator.
   ///
@@ -119,6 +130,13 @@ public struct AggregationClient {
   }
 }
 
+/// The one-shot latch of a client: its phase and session, shared by every copy of the
+/// ``AggregationClient`` so that each round is answered once.
+final class ClientState {
+  var phase: AggregationClient.Phase = .awaitingAnnouncement
+  var session: ClientSession?
+}
+
 /// What a client holds during one session; secrets are in zeroizing classes.
 struct ClientSession {
   let sessionID: SessionID
@@ -128,7 +146,11 @@ struct ClientSession {
   let maskingKey: KeyAgreement.PrivateKey
   /// N1: neighbours that advertised keys, with their keys.
   var neighborKeys: [ParticipantID: AdvertiseKeysMessage] = [:]
-  /// N2: neighbours whose shares this client holds: (masking-key share, self-mask-seed share).
+  /// N2: neighbours whose shares the server relayed to this client; it masked with each of them.
+  var relayedSenders = Set<ParticipantID>()
+  /// The relayed neighbours whose shares opened: (masking-key share, self-mask-seed share). A
+  /// relayed box that did not open leaves its sender out of here (this client then holds nothing
+  /// of that sender's secrets) but not out of ``relayedSenders``.
   var heldShares: [ParticipantID: (maskingKey: SecretShare, selfMaskSeed: SecretShare)] = [:]
   /// b_u, drawn in round 1.
   var selfMaskSeed: SecureBytes?

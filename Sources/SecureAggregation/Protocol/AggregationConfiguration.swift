@@ -28,8 +28,10 @@ public struct AggregationConfiguration: Sendable, Hashable {
     /// see.
     case semiHonest = "semi-honest"
     /// The server may deviate arbitrarily (lie about who dropped, show different clients different
-    /// sets), colluding with up to ``AggregationConfiguration/corruptedClientBound`` clients.
-    /// Round-0 keys are signed with identity keys and a consistency round precedes unmasking.
+    /// sets), colluding with up to ``AggregationConfiguration/corruptedClientBound`` clients, at
+    /// most ``AggregationConfiguration/corruptedNeighborBound`` in one neighbourhood. Round-0 keys
+    /// are signed with identity keys, a consistency round precedes unmasking, and the threshold
+    /// must satisfy 2t > k + c (see ``AggregationConfiguration/init(clientCount:vectorLength:modulus:graph:threshold:minimumSurvivors:securityMode:corruptedClientBound:corruptedNeighborBound:graphBeacon:)``).
     case active
   }
 
@@ -47,11 +49,30 @@ public struct AggregationConfiguration: Sendable, Hashable {
   /// The Shamir threshold t.
   public let threshold: Int
   /// The fewest inputs a released sum may contain.
+  ///
+  /// What it promises: the server aborts, and an honest client refuses to unmask, when the
+  /// survivor set it is shown has fewer ids. What it does not: in SecAgg+ a client can check only
+  /// its own neighbours against what it saw; the other ids of the set are the server's word, so a
+  /// malicious server may list clients that never sent an input. The complete graph (every id is
+  /// a neighbour) and, in active mode, the consistency signatures bound what such a list can hide.
+  /// Size differential-privacy noise for `minimumSurvivors − corruptedClientBound` honest inputs,
+  /// and prefer the complete graph when a smaller sum must never be released to a malicious
+  /// server.
   public let minimumSurvivors: Int
   /// The adversary model.
   public let securityMode: SecurityMode
-  /// n_C: how many clients may collude with the server (0 when none is assumed).
+  /// n_C: how many clients may collude with the server (stated explicitly in active mode).
   public let corruptedClientBound: Int
+  /// c: the most colluding clients one neighbourhood may hold, min(n_C, k) unless the parameter
+  /// finder's probabilistic bound (``GraphParameters/corruptedNeighborBound``) is given.
+  public let corruptedNeighborBound: Int
+  /// Public randomness that fixes the SecAgg+ graph instead of the server's nonce (for example an
+  /// output of a public randomness beacon published after the ids were assigned); `nil` derives
+  /// the graph from the session id. See ``NeighborGraph`` on grinding.
+  public let graphBeacon: [UInt8]?
+
+  /// The sizes a ``graphBeacon`` may have, in bytes.
+  public static let graphBeaconByteCounts = 32...1024
 
   /// A validated configuration.
   ///
@@ -64,13 +85,21 @@ public struct AggregationConfiguration: Sendable, Hashable {
   ///     the active mode allows.
   ///   - minimumSurvivors: by default the larger of t and ⌊n/2⌋ + 1.
   ///   - securityMode: ``SecurityMode/semiHonest`` by default.
-  ///   - corruptedClientBound: n_C, 0 by default.
+  ///   - corruptedClientBound: n_C, the most clients that may collude with the server. Semi-honest
+  ///     mode takes 0 when it is `nil`; active mode refuses `nil`, since its threshold depends on
+  ///     it (give 0 explicitly to assume no colluding client).
+  ///   - corruptedNeighborBound: c, the most colluding clients in one neighbourhood, at most
+  ///     min(n_C, degree); min(n_C, degree) by default. The parameter finder's
+  ///     ``GraphParameters/corruptedNeighborBound`` is the usual source for SecAgg+.
+  ///   - graphBeacon: public randomness (32...1024 bytes) from which the SecAgg+ graph is
+  ///     drawn instead of the session id; `nil` by default.
   /// - Throws: ``SecureAggregationError/invalidParameter(name:value:expected:)`` for the first
   ///   parameter out of range, or the bound a security mode needs that fails.
   public init(
     clientCount: Int, vectorLength: Int, modulus: Modulus, graph: Graph = .complete,
     threshold: Int? = nil, minimumSurvivors: Int? = nil, securityMode: SecurityMode = .semiHonest,
-    corruptedClientBound: Int = 0
+    corruptedClientBound: Int? = nil, corruptedNeighborBound: Int? = nil,
+    graphBeacon: [UInt8]? = nil
   ) throws(SecureAggregationError) {
     guard (2...ParticipantID.maximumCount).contains(clientCount) else {
       throw .invalidParameter(
@@ -95,14 +124,40 @@ public struct AggregationConfiguration: Sendable, Hashable {
       }
       degree = requested
     }
+    guard let corruptedClientBound = corruptedClientBound ?? (securityMode == .active ? nil : 0)
+    else {
+      throw .invalidParameter(
+        name: "corruptedClientBound", value: "nil",
+        expected: "an explicit bound in active mode: the most clients that may collude with the "
+          + "server, 0...\(clientCount - 1) (0 assumes none); the threshold depends on it")
+    }
     guard (0..<clientCount).contains(corruptedClientBound) else {
       throw .invalidParameter(
         name: "corruptedClientBound", value: "\(corruptedClientBound)",
         expected: "0...\(clientCount - 1)")
     }
+    let neighborhoodCap = Swift.min(corruptedClientBound, degree)
+    let corruptedNeighborBound = corruptedNeighborBound ?? neighborhoodCap
+    guard (0...neighborhoodCap).contains(corruptedNeighborBound),
+      graph != .complete || corruptedNeighborBound == neighborhoodCap
+    else {
+      throw .invalidParameter(
+        name: "corruptedNeighborBound", value: "\(corruptedNeighborBound)",
+        expected: graph == .complete
+          ? "\(neighborhoodCap): in the complete graph every colluding client is a neighbour"
+          : "0...\(neighborhoodCap) (at most min(corruptedClientBound, degree))")
+    }
+    if let graphBeacon, !Self.graphBeaconByteCounts.contains(graphBeacon.count) {
+      throw .invalidParameter(
+        name: "graphBeacon", value: "\(graphBeacon.count) bytes",
+        expected:
+          "\(Self.graphBeaconByteCounts.lowerBound)...\(Self.graphBeaconByteCounts.upperBound) "
+          + "bytes of public randomness")
+    }
     let smallestThreshold = Self.smallestThreshold(
       clientCount: clientCount, degree: degree, isComplete: graph == .complete,
-      securityMode: securityMode, corruptedClientBound: corruptedClientBound)
+      securityMode: securityMode, corruptedClientBound: corruptedClientBound,
+      corruptedNeighborBound: corruptedNeighborBound)
     let defaultThreshold =
       securityMode == .semiHonest ? Swift.max(degree / 2 + 1, smallestThreshold) : smallestThreshold
     let threshold = threshold ?? defaultThreshold
@@ -112,7 +167,8 @@ public struct AggregationConfiguration: Sendable, Hashable {
         expected: smallestThreshold <= degree
           ? "\(smallestThreshold)...\(degree) (\(Self.thresholdBoundDescription(securityMode: securityMode, isComplete: graph == .complete)))"
           : "no threshold fits: \(securityMode.rawValue) mode needs t ≥ \(smallestThreshold) "
-            + "but a client has only \(degree) neighbours; use more neighbours or clients")
+            + "but a client has only \(degree) neighbours; use more neighbours or clients, or "
+            + "fewer corrupted clients")
     }
     let minimumSurvivors = minimumSurvivors ?? Swift.max(threshold, clientCount / 2 + 1)
     guard (1...clientCount).contains(minimumSurvivors) else {
@@ -127,6 +183,8 @@ public struct AggregationConfiguration: Sendable, Hashable {
     self.minimumSurvivors = minimumSurvivors
     self.securityMode = securityMode
     self.corruptedClientBound = corruptedClientBound
+    self.corruptedNeighborBound = corruptedNeighborBound
+    self.graphBeacon = graphBeacon
   }
 
   /// The number of neighbours each client has (n − 1 for the complete graph).
@@ -142,19 +200,25 @@ public struct AggregationConfiguration: Sendable, Hashable {
     (1...clientCount).compactMap { ParticipantID($0) }
   }
 
-  /// The smallest threshold the mode allows: semi-honest needs t > n_C for the complete graph
-  /// (fewer than t colluders never hold t shares); active needs 2t > n + n_C for the complete
-  /// graph (Bonawitz et al. §6) and 2t > k + 1 within a SecAgg+ neighbourhood, so that no two
-  /// disjoint sets of t answers exist once n_C corrupt clients answer both ways.
+  /// The smallest threshold the mode allows, with c the corrupted-neighbour bound:
+  /// - semi-honest, complete graph: t > n_C (fewer than t colluders never hold t shares);
+  /// - semi-honest, SecAgg+: t > c and t ≥ 2 (with t = 1 every single neighbour holds both of a
+  ///   client's secrets);
+  /// - active, complete graph: 2t > n + n_C (Bonawitz et al. §6);
+  /// - active, SecAgg+: 2t > k + c. The consistency check is local to each neighbourhood, so a
+  ///   malicious server can show the clients on one side of a victim a survivor set with it and
+  ///   the other side one without it; the c colluding neighbours answer both ways. The server then
+  ///   collects t shares of the self-mask seed and t of the masking key only if
+  ///   (t − c) + (t − c) ≤ k − c, which 2t > k + c rules out.
   static func smallestThreshold(
     clientCount: Int, degree: Int, isComplete: Bool, securityMode: SecurityMode,
-    corruptedClientBound: Int
+    corruptedClientBound: Int, corruptedNeighborBound: Int
   ) -> Int {
     switch (securityMode, isComplete) {
     case (.semiHonest, true): return corruptedClientBound + 1
-    case (.semiHonest, false): return 1
+    case (.semiHonest, false): return Swift.max(2, corruptedNeighborBound + 1)
     case (.active, true): return (clientCount + corruptedClientBound) / 2 + 1
-    case (.active, false): return (degree + 1) / 2 + 1
+    case (.active, false): return (degree + corruptedNeighborBound) / 2 + 1
     }
   }
 
@@ -163,16 +227,17 @@ public struct AggregationConfiguration: Sendable, Hashable {
   {
     switch (securityMode, isComplete) {
     case (.semiHonest, true): return "semi-honest needs t > corruptedClientBound and t ≤ n − 1"
-    case (.semiHonest, false): return "t must not exceed the degree"
+    case (.semiHonest, false):
+      return "semi-honest SecAgg+ needs t ≥ 2, t > corruptedNeighborBound and t ≤ degree"
     case (.active, true): return "active mode needs 2t > n + corruptedClientBound"
-    case (.active, false): return "active mode needs 2t > degree + 1"
+    case (.active, false): return "active SecAgg+ needs 2t > degree + corruptedNeighborBound"
     }
   }
 
   /// The canonical encoding hashed into the session id.
   var encoded: [UInt8] {
     var encoder = LengthPrefixedEncoder()
-    encoder.append(Array("secure-aggregation-configuration/v1".utf8))
+    encoder.append(Array("secure-aggregation-configuration/v2".utf8))
     encoder.append(UInt64(clientCount))
     encoder.append(UInt64(vectorLength))
     encoder.append(UInt64(modulus.powerOfTwoExponent ?? 0))
@@ -187,6 +252,8 @@ public struct AggregationConfiguration: Sendable, Hashable {
     encoder.append(UInt64(minimumSurvivors))
     encoder.append(Array(securityMode.rawValue.utf8))
     encoder.append(UInt64(corruptedClientBound))
+    encoder.append(UInt64(corruptedNeighborBound))
+    encoder.append(graphBeacon ?? [])
     return encoder.bytes
   }
 }

@@ -2,16 +2,20 @@ extension AggregationServer {
   // MARK: Round 0: AdvertiseKeys
 
   /// Round 0: records a client's advertised keys (checking its signature in active mode when the
-  /// server has the directory).
+  /// server has the directory). A key that is non-canonical or of small order is refused, so it
+  /// never reaches a directory: its sender counts as dropped.
   ///
   /// - Throws: ``SecureAggregationError/sessionMismatch``, ``SecureAggregationError/unknownParticipant(_:)``,
-  ///   ``SecureAggregationError/duplicateParticipant(_:)``, ``SecureAggregationError/invalidSignature(signer:)``.
+  ///   ``SecureAggregationError/duplicateParticipant(_:)``, ``SecureAggregationError/weakPublicKey(_:)``,
+  ///   ``SecureAggregationError/invalidSignature(signer:)``.
   public mutating func receive(_ message: AdvertiseKeysMessage) throws(SecureAggregationError) {
     try expect(.collectingKeys, for: "advertise-keys message")
     try checkSender(message.sender, sessionID: message.sessionID)
     guard advertisements[message.sender] == nil else {
       throw .duplicateParticipant(message.sender)
     }
+    guard message.encryptionKey.isSafeForKeyAgreement, message.maskingKey.isSafeForKeyAgreement
+    else { throw .weakPublicKey(message.sender) }
     if configuration.securityMode == .active, let identity = identityDirectory[message.sender] {
       guard identity.isValidSignature(message.signature, for: message.signedBytes) else {
         throw .invalidSignature(signer: message.sender)
@@ -46,12 +50,13 @@ extension AggregationServer {
 
   // MARK: Round 1: ShareKeys
 
-  /// Round 1: records a client's encrypted shares, one for each neighbour in the directory it was
-  /// sent, each of the exact length a share pair seals to.
+  /// Round 1: records a client's encrypted shares, at most one for each neighbour in the
+  /// directory it was sent and at least t (an honest client leaves out only neighbours whose keys
+  /// it refused), each of the exact length a share pair seals to.
   ///
   /// - Throws: ``SecureAggregationError/unknownParticipant(_:)`` for a sender that did not
   ///   advertise or a recipient outside its directory, ``SecureAggregationError/duplicateParticipant(_:)``,
-  ///   ``SecureAggregationError/invalidMessage(reason:)`` for a missing recipient or a box of
+  ///   ``SecureAggregationError/invalidMessage(reason:)`` for fewer than t recipients or a box of
   ///   the wrong length.
   public mutating func receive(_ message: ShareKeysMessage) throws(SecureAggregationError) {
     try expect(.collectingShares, for: "share-keys message")
@@ -71,10 +76,11 @@ extension AggregationServer {
         )
       }
     }
-    guard recipients.count == directory.count else {
+    guard recipients.count >= configuration.threshold else {
       throw .invalidMessage(
         reason:
-          "shares for \(recipients.count) of the \(directory.count) neighbours in the directory")
+          "shares for \(recipients.count) of the \(directory.count) neighbours in the directory; "
+          + "at least the threshold \(configuration.threshold) are needed")
     }
     for share in message.shares {
       pendingBoxes[share.peer, default: []].append(
@@ -84,7 +90,8 @@ extension AggregationServer {
   }
 
   /// Closes round 1 (U2 = the clients that sent shares) and relays to each of them the shares its
-  /// neighbours in U2 sent it.
+  /// neighbours in U2 sent it — for mutual pairs only: u's box reaches v only when v also sent one
+  /// to u, so that every pairwise mask is applied by both of its clients or by neither.
   ///
   /// - Throws: ``SecureAggregationError/tooFewSurvivors(round:needed:remaining:)``.
   public mutating func closeShareKeys() throws(SecureAggregationError) -> [ShareRelayMessage] {
@@ -92,9 +99,16 @@ extension AggregationServer {
     try requireSurvivors(sharedKeys.count, after: .shareKeys)
     var messages: [ShareRelayMessage] = []
     var relayedTo: [ParticipantID: Set<ParticipantID>] = [:]
+    // sentTo[u]: the recipients of u's shares.
+    var sentTo: [ParticipantID: Set<ParticipantID>] = [:]
+    for (recipient, boxes) in pendingBoxes {
+      for box in boxes { sentTo[box.peer, default: []].insert(recipient) }
+    }
     for recipient in sharedKeys.sorted() {
-      let shares = (pendingBoxes[recipient] ?? []).filter { sharedKeys.contains($0.peer) }
-        .sorted { $0.peer < $1.peer }
+      let shares = (pendingBoxes[recipient] ?? []).filter {
+        sharedKeys.contains($0.peer) && sentTo[recipient]?.contains($0.peer) == true
+      }
+      .sorted { $0.peer < $1.peer }
       relayedTo[recipient] = Set(shares.map(\.peer))
       messages.append(ShareRelayMessage(sessionID: sessionID, recipient: recipient, shares: shares))
     }

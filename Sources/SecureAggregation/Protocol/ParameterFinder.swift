@@ -42,6 +42,14 @@ public struct GraphParameters: Sendable, Hashable {
   /// The Shamir threshold t: how many neighbours' shares rebuild a client's secret, 2 ≤ t ≤
   /// ``degree``.
   public let threshold: Int
+  /// c*: the most corrupted clients one neighbourhood holds, except with the security budget's
+  /// probability (the hypergeometric bound of event 2). The threshold satisfies t > c*
+  /// (semi-honest) or 2t > k + c* (semi-malicious); pass it on as
+  /// ``AggregationConfiguration/corruptedNeighborBound``.
+  public let corruptedNeighborBound: Int
+  /// A = ⌊γn⌋: the corrupted clients the parameters were computed for; pass it on as
+  /// ``AggregationConfiguration/corruptedClientBound``.
+  public let corruptedClientCount: Int
 
   /// ``degree`` + 1: the neighbourhood size when a client counts itself, as fcp's
   /// `SecretSharingHararyGraph` (which adds a self-edge) and Flower's `num_shares` do.
@@ -152,8 +160,10 @@ public enum ParameterFinder {
     var degree = 2
     while degree <= clientCount - 2 {
       switch search.margin(forDegree: degree) {
-      case .accepted(let threshold):
-        return GraphParameters(clientCount: clientCount, degree: degree, threshold: threshold)
+      case .accepted(let threshold, let corruptedNeighbors):
+        return GraphParameters(
+          clientCount: clientCount, degree: degree, threshold: threshold,
+          corruptedNeighborBound: corruptedNeighbors, corruptedClientCount: search.corruptedCount)
       case .disconnected:
         degree += 2
       case .short(let shortfall):
@@ -165,9 +175,12 @@ public enum ParameterFinder {
         degree += 2 * max(1, shortfall / 2)
       }
     }
-    if case .accepted(let threshold) = search.margin(forDegree: clientCount - 1) {
+    if case .accepted(let threshold, let corruptedNeighbors) = search.margin(
+      forDegree: clientCount - 1)
+    {
       return GraphParameters(
-        clientCount: clientCount, degree: clientCount - 1, threshold: threshold)
+        clientCount: clientCount, degree: clientCount - 1, threshold: threshold,
+        corruptedNeighborBound: corruptedNeighbors, corruptedClientCount: search.corruptedCount)
     }
     let load =
       threatModel == .semiHonest
@@ -249,13 +262,14 @@ extension ParameterFinder {
         degree - dropped.largestLikelyCount(logProbability: logCorrectnessBudgetPerClient)
       let threshold = max(smallest, 2)
       return threshold <= largest
-        ? .accepted(threshold: threshold) : .short(by: threshold - largest)
+        ? .accepted(threshold: threshold, corruptedNeighbors: likelyCorrupted)
+        : .short(by: threshold - largest)
     }
 
     /// The verdict on one degree.
     enum Outcome: Equatable {
-      /// Secure and correct with this threshold.
-      case accepted(threshold: Int)
+      /// Secure and correct with this threshold, given at most this many corrupted neighbours.
+      case accepted(threshold: Int, corruptedNeighbors: Int)
       /// Fails the connectivity bound.
       case disconnected
       /// The smallest secure threshold exceeds the largest correct one by this much (≥ 1).

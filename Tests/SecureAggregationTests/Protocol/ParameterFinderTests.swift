@@ -150,7 +150,12 @@ import Testing
     let found = try ParameterFinder.parameters(
       clientCount: 10, dropoutRate: 0.33, corruptedFraction: corruptedFraction,
       threatModel: .semiHonest)
-    #expect(found == GraphParameters(clientCount: 10, degree: 6, threshold: 2))
+    // ⌊0.05 · 10⌋ = 0 clients are corrupted either way, so no neighbourhood holds one.
+    #expect(
+      found
+        == GraphParameters(
+          clientCount: 10, degree: 6, threshold: 2, corruptedNeighborBound: 0,
+          corruptedClientCount: 0))
     let dropped = Hypergeometric(population: 10, marked: 3, draws: 4)
     #expect(abs(exp(dropped.logProbability(of: 3)) - 1.0 / 30) < 1e-12)
   }
@@ -246,8 +251,12 @@ import Testing
           securityBits: 40, correctnessBits: 20)
         var expected: GraphParameters?
         for k in Array(stride(from: 2, through: n - 2, by: 2)) + [n - 1] {
-          if case .accepted(let threshold) = search.margin(forDegree: k) {
-            expected = GraphParameters(clientCount: n, degree: k, threshold: threshold)
+          if case .accepted(let threshold, let corruptedNeighbors) = search.margin(forDegree: k) {
+            expected = GraphParameters(
+              clientCount: n, degree: k, threshold: threshold,
+              corruptedNeighborBound: corruptedNeighbors,
+              corruptedClientCount: search.corruptedCount
+            )
             break
           }
         }
@@ -321,23 +330,40 @@ import Testing
     // surviving neighbours (t ≤ 10). fcp, which searches Harary graphs only, finds nothing here.
     let semiHonest = try ParameterFinder.parameters(
       clientCount: 20, dropoutRate: 0.45, corruptedFraction: 0.45, threatModel: .semiHonest)
-    #expect(semiHonest == GraphParameters(clientCount: 20, degree: 19, threshold: 10))
+    #expect(
+      semiHonest
+        == GraphParameters(
+          clientCount: 20, degree: 19, threshold: 10, corruptedNeighborBound: 9,
+          corruptedClientCount: 9))
     #expect(semiHonest.isComplete)
     // Semi-malicious, γ = δ = 0.3: A = D = 6, t ≥ ⌊(19 + 6)/2⌋ + 1 = 13 and t ≤ 19 − 6 = 13.
     let semiMalicious = try ParameterFinder.parameters(
       clientCount: 20, dropoutRate: 0.3, corruptedFraction: 0.3, threatModel: .semiMalicious)
-    #expect(semiMalicious == GraphParameters(clientCount: 20, degree: 19, threshold: 13))
+    #expect(
+      semiMalicious
+        == GraphParameters(
+          clientCount: 20, degree: 19, threshold: 13, corruptedNeighborBound: 6,
+          corruptedClientCount: 6))
     // Three clients with no adversary and no dropouts: k = 1 is odd, so the complete graph.
     let tiny = try ParameterFinder.parameters(
       clientCount: 3, dropoutRate: 0, corruptedFraction: 0, threatModel: .semiHonest)
-    #expect(tiny == GraphParameters(clientCount: 3, degree: 2, threshold: 2))
+    #expect(
+      tiny
+        == GraphParameters(
+          clientCount: 3, degree: 2, threshold: 2, corruptedNeighborBound: 0,
+          corruptedClientCount: 0))
     #expect(tiny.isComplete)
   }
 
   @Test func searchRunsBeyondFcpLimits() throws {
     let found = try ParameterFinder.parameters(
       clientCount: 1000, dropoutRate: 0.33, corruptedFraction: 0.33, threatModel: .semiMalicious)
-    #expect(found == GraphParameters(clientCount: 1000, degree: 992, threshold: 662))
+    // A = 330 corrupted; a neighbourhood of 992 can hold all of them: 2t > 992 + 330.
+    #expect(
+      found
+        == GraphParameters(
+          clientCount: 1000, degree: 992, threshold: 662, corruptedNeighborBound: 330,
+          corruptedClientCount: 330))
   }
 
   // MARK: - Errors

@@ -104,7 +104,8 @@ func expectRejection<Result>(
   // ends with the exact sum.
   @Test func repeatsAfterTheRoundAreRejected() throws {
     let configuration = try AggregationConfiguration(
-      clientCount: 5, vectorLength: 6, modulus: Modulus(bitWidth: 20), securityMode: .active)
+      clientCount: 5, vectorLength: 6, modulus: Modulus(bitWidth: 20), securityMode: .active,
+      corruptedClientBound: 0)
     var session = try TestSession(configuration: configuration)
     let a = session.id(1)
     let directories = try session.advertiseKeys()
@@ -148,7 +149,8 @@ func expectRejection<Result>(
   // Within each round, the same message twice is refused as a duplicate.
   @Test func duplicatesWithinARoundAreRejected() throws {
     let configuration = try AggregationConfiguration(
-      clientCount: 5, vectorLength: 6, modulus: Modulus(bitWidth: 20), securityMode: .active)
+      clientCount: 5, vectorLength: 6, modulus: Modulus(bitWidth: 20), securityMode: .active,
+      corruptedClientBound: 0)
     var session = try TestSession(configuration: configuration)
     let a = session.id(1)
     let announcement = session.server.announcement
@@ -221,7 +223,8 @@ func expectRejection<Result>(
   // and the clients refuse instead.
   @Test func activeServerChecksSignaturesAndEligibility() throws {
     let configuration = try AggregationConfiguration(
-      clientCount: 5, vectorLength: 6, modulus: Modulus(bitWidth: 20), securityMode: .active)
+      clientCount: 5, vectorLength: 6, modulus: Modulus(bitWidth: 20), securityMode: .active,
+      corruptedClientBound: 0)
     var session = try TestSession(configuration: configuration)
     let a = session.id(1)
     let announcement = session.server.announcement
@@ -282,7 +285,8 @@ func expectRejection<Result>(
   // A server without the identity directory cannot check signatures; the clients do.
   @Test func clientsCheckWhatAServerWithoutDirectoryCannot() throws {
     let configuration = try AggregationConfiguration(
-      clientCount: 5, vectorLength: 6, modulus: Modulus(bitWidth: 20), securityMode: .active)
+      clientCount: 5, vectorLength: 6, modulus: Modulus(bitWidth: 20), securityMode: .active,
+      corruptedClientBound: 0)
     let session = try TestSession(configuration: configuration)
     var server = try AggregationServer(
       configuration: configuration, insecureRandomSource: .insecureDeterministic(seed: 1 << 20))
@@ -306,8 +310,9 @@ func expectRejection<Result>(
     expectRefusal(.invalidSignature(signer: b), by: &client) { try $0.shareKeys(for: directory) }
   }
 
-  // ShareKeys must hold exactly one box of the right length for each neighbour in the sender's
-  // directory; a refused message leaves nothing behind, so the honest one is then accepted.
+  // ShareKeys must hold at most one box of the right length for each neighbour in the sender's
+  // directory, and at least t; a refused message leaves nothing behind, so the honest one is
+  // then accepted.
   @Test func shareKeysWithWrongRecipientsAreRejected() throws {
     let configuration = try AggregationConfiguration(
       clientCount: 8, vectorLength: 3, modulus: Modulus(bitWidth: 8), graph: .harary(degree: 4))
@@ -334,10 +339,13 @@ func expectRejection<Result>(
     expectRejection(.unknownParticipant(a.rawValue), by: &session.server) {
       try $0.receive(message(honest.shares + [EncryptedShare(peer: a, box: box)]))
     }
+    // Fewer than t = 3 recipients could not rebuild the sender's secrets.
     expectRejection(
-      .invalidMessage(reason: "shares for 3 of the 4 neighbours in the directory"),
+      .invalidMessage(
+        reason:
+          "shares for 2 of the 4 neighbours in the directory; at least the threshold 3 are needed"),
       by: &session.server
-    ) { try $0.receive(message(Array(honest.shares.dropLast()))) }
+    ) { try $0.receive(message(Array(honest.shares.dropLast(2)))) }
     expectRejection(.duplicateParticipant(neighbors[0]), by: &session.server) {
       try $0.receive(message(honest.shares + [honest.shares[0]]))
     }

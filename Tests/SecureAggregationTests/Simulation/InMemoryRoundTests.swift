@@ -25,13 +25,24 @@ import Testing
       graph = .harary(degree: 2 * Int.random(in: 1...((n - 2) / 2), using: &random))
     }
     let degree = graph == .complete ? n - 1 : { if case .harary(let k) = graph { k } else { 0 } }()
-    let corrupted = graph == .complete ? Int.random(in: 0...(n / 4), using: &random) : 0
-    // Find the mode's smallest threshold by asking for the default, then pick one at random.
+    // A SecAgg+ neighbourhood of k holds at most k − 2 colluders for some threshold to fit
+    // 2t > k + c (active) and t > c (semi-honest).
+    let corrupted = min(
+      Int.random(in: 0...(n / 4), using: &random), graph == .complete ? n : degree - 2)
+    // The smallest threshold each mode allows (Bonawitz et al. §6; Bell et al. for SecAgg+, with
+    // c = min(n_C, k) colluders in a neighbourhood and never t = 1 in a sparse graph).
+    let smallest: Int
+    switch (mode, graph) {
+    case (.semiHonest, .complete): smallest = corrupted + 1
+    case (.semiHonest, .harary): smallest = max(2, min(corrupted, degree) + 1)
+    case (.active, .complete): smallest = (n + corrupted) / 2 + 1
+    case (.active, .harary): smallest = (degree + min(corrupted, degree)) / 2 + 1
+    }
+    // The configuration's own default agrees in active mode, where the default is the smallest.
     let base = try AggregationConfiguration(
       clientCount: n, vectorLength: 1, modulus: modulus, graph: graph, securityMode: mode,
       corruptedClientBound: corrupted)
-    let smallest =
-      mode == .active ? base.threshold : max(1, corrupted + (graph == .complete ? 1 : 0))
+    if mode == .active { #expect(base.threshold == smallest) }
     let threshold = Int.random(in: smallest...degree, using: &random)
     let minimum = Int.random(in: 1...n, using: &random)
     return try AggregationConfiguration(

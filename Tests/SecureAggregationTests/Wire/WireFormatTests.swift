@@ -185,7 +185,8 @@ extension ServerMessage {
   /// bits, and 1000...1023 are out of range.
   static func active() throws -> AggregationConfiguration {
     try AggregationConfiguration(
-      clientCount: 5, vectorLength: 3, modulus: Modulus(1_000), securityMode: .active)
+      clientCount: 5, vectorLength: 3, modulus: Modulus(1_000), securityMode: .active,
+      corruptedClientBound: 0)
   }
 
   /// Semi-honest Harary graph, R = 2^64 − 59.
