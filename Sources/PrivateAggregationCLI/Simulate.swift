@@ -169,6 +169,17 @@ struct Simulate: ParsableCommand {
       try runPrivate(privacy)
       return
     }
+    let report = try protocolRun()
+    if json {
+      try printJSON(report)
+    } else {
+      printReport(report)
+    }
+    if !report.exact { throw ExitCode.failure }
+  }
+
+  /// The protocol-only session (no `--privacy`), as `run()` reports it.
+  func protocolRun() throws -> RoundReport {
     let configuration = try makeConfiguration()
     var systemRandom = SystemRandom()
     let schedule = try DropoutSchedule.random(
@@ -179,12 +190,7 @@ struct Simulate: ParsableCommand {
       configuration: configuration, dropouts: schedule, insecureSeed: seed
     ).run { meter.update($0) }
     meter.finish()
-    if json {
-      try printJSON(report)
-    } else {
-      printReport(report)
-    }
-    if !report.exact { throw ExitCode.failure }
+    return report
   }
 
   private func makeConfiguration() throws -> AggregationConfiguration {

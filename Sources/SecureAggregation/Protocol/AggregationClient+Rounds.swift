@@ -115,6 +115,7 @@ extension AggregationClient {
       }
     }
     session.neighborKeys = neighborKeys
+    session.skippedNeighbors = skippedNeighbors
     session.selfMaskSeed = seed
     self.session = session
     state.phase = .awaitingShareRelay
@@ -299,8 +300,12 @@ extension AggregationClient {
         throw .invalidMessage(reason: "the survivor set is not in ascending order")
       }
       previous = survivor
-      // Nested: a neighbour in U3 must be one relayed to this client (U3 ⊆ U2 ⊆ U1).
-      if session.neighbors.contains(survivor), !session.relayedSenders.contains(survivor) {
+      // Nested: a neighbour in U3 must be one relayed to this client (U3 ⊆ U2 ⊆ U1), or one
+      // this client itself dropped in round 1 for a weak key (their pair was cut, not the
+      // neighbour).
+      if session.neighbors.contains(survivor), !session.relayedSenders.contains(survivor),
+        !session.skippedNeighbors.contains(survivor)
+      {
         throw .survivorSetNotNested(survivor)
       }
     }

@@ -146,6 +146,9 @@ struct ClientSession {
   let maskingKey: KeyAgreement.PrivateKey
   /// N1: neighbours that advertised keys, with their keys.
   var neighborKeys: [ParticipantID: AdvertiseKeysMessage] = [:]
+  /// Neighbours in the directory whose keys this client refused (non-canonical or small order):
+  /// it sent them no shares, so the server relays nothing between the two.
+  var skippedNeighbors = Set<ParticipantID>()
   /// N2: neighbours whose shares the server relayed to this client; it masked with each of them.
   var relayedSenders = Set<ParticipantID>()
   /// The relayed neighbours whose shares opened: (masking-key share, self-mask-seed share). A
