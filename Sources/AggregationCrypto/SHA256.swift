@@ -6,6 +6,20 @@ public enum SHA256 {
   /// The digest length in bytes.
   public static let byteCount = 32
 
+  /// The SHA-256 digest of `prefix` followed by `secret`, read in place from its wiping storage
+  /// (for commitments to secrets: nothing secret is copied out).
+  package static func hash(prefix: [UInt8], secret: SecureBytes) -> [UInt8] {
+    Sodium.initialize()
+    var state = crypto_hash_sha256_state()
+    _ = crypto_hash_sha256_init(&state)
+    _ = crypto_hash_sha256_update(&state, prefix, UInt64(prefix.count))
+    secret.withUInt8Pointer { _ = crypto_hash_sha256_update(&state, $0, UInt64(secret.count)) }
+    var digest = [UInt8](repeating: 0, count: byteCount)
+    _ = crypto_hash_sha256_final(&state, &digest)
+    withUnsafeMutableBytes(of: &state) { sodium_memzero($0.baseAddress, $0.count) }
+    return digest
+  }
+
   /// The SHA-256 digest of the concatenation of `parts`.
   public static func hash(concatenating parts: [[UInt8]]) -> [UInt8] {
     Sodium.initialize()

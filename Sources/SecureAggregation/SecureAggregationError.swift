@@ -69,7 +69,10 @@ public enum SecureAggregationError: Error, Equatable, Sendable {
   case shareDecryptionFailed(sender: ParticipantID)
   /// A dropped or surviving client cannot be recovered: fewer than t of its neighbours answered.
   case recoveryImpossible(client: ParticipantID, secret: ShareKind, needed: Int, received: Int)
-  /// Rebuilt shares do not match what the client advertised (a neighbour sent a bad share).
+  /// A client's secret, rebuilt from the revealed shares, does not match what the client
+  /// published (its self-mask-seed commitment or its advertised masking key), and the wrong
+  /// shares cannot be told apart: exactly t shares with a wrong one, more wrong shares than can be
+  /// corrected, or an owner that dealt bad shares. Nothing is released.
   case inconsistentRecovery(client: ParticipantID)
   /// A participant advertised a public key that is non-canonical or of small order, so an
   /// agreement with it would not be secret.
@@ -144,7 +147,9 @@ extension SecureAggregationError: CustomStringConvertible {
         "cannot recover participant \(client)'s \(secret == .maskingKey ? "masking key" : "self-mask seed"): "
         + "\(received) shares arrived, \(needed) are needed"
     case .inconsistentRecovery(let client):
-      return "the rebuilt masking key of participant \(client) does not match its advertised key"
+      return
+        "the rebuilt secret of participant \(client) does not match its commitment or advertised "
+        + "key, and the wrong shares cannot be told apart; nothing is released"
     case .weakPublicKey(let participant):
       return
         "participant \(participant) advertised a public key that is non-canonical or of small "

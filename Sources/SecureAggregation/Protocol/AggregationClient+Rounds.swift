@@ -119,7 +119,10 @@ extension AggregationClient {
     session.selfMaskSeed = seed
     self.session = session
     state.phase = .awaitingShareRelay
-    return ShareKeysMessage(sessionID: session.sessionID, sender: id, shares: boxes)
+    return ShareKeysMessage(
+      sessionID: session.sessionID, sender: id, shares: boxes,
+      selfMaskSeedCommitment: KeySchedule.selfMaskSeedCommitment(
+        seed: seed, sessionID: session.sessionID, owner: id))
   }
 
   // MARK: Round 2: MaskedInputCollection

@@ -76,6 +76,11 @@ extension AggregationServer {
         )
       }
     }
+    guard message.selfMaskSeedCommitment.count == KeySchedule.commitmentByteCount else {
+      throw .invalidMessage(
+        reason: "a seed commitment of \(message.selfMaskSeedCommitment.count) bytes; expected "
+          + "\(KeySchedule.commitmentByteCount)")
+    }
     guard recipients.count >= configuration.threshold else {
       throw .invalidMessage(
         reason:
@@ -87,6 +92,7 @@ extension AggregationServer {
         EncryptedShare(peer: message.sender, box: share.box))
     }
     sharedKeys.insert(message.sender)
+    seedCommitments[message.sender] = message.selfMaskSeedCommitment
   }
 
   /// Closes round 1 (U2 = the clients that sent shares) and relays to each of them the shares its
@@ -236,7 +242,8 @@ extension AggregationServer {
     guard eligible, let held = relayedTo[message.sender] else {
       throw .unknownParticipant(message.sender.rawValue)
     }
-    guard !responders.contains(message.sender) else { throw .duplicateParticipant(message.sender) }
+    guard !responders.contains(message.sender), !discardedResponders.contains(message.sender)
+    else { throw .duplicateParticipant(message.sender) }
     var owners = Set<ParticipantID>()
     for revealed in message.shares {
       guard held.contains(revealed.owner) else {
@@ -266,37 +273,57 @@ extension AggregationServer {
   }
 
   /// Closes round 4: rebuilds every survivor's self-mask seed and every dropped neighbour's
-  /// masking key from t shares, removes those masks from the sum, and releases it.
+  /// masking key, removes those masks from the sum, and releases it.
+  ///
+  /// Each secret is checked against what its owner published — the seed against the commitment
+  /// sent in round 1, the masking key against the advertised public key — so a wrong revealed
+  /// share never changes the sum silently. When the first t shares do not rebuild a secret that
+  /// passes, and more than t arrived, the shares are decoded as a Reed–Solomon codeword
+  /// (``ShamirSecretSharing/variableTimeReconstructCorrectingErrors(from:threshold:)``): up to
+  /// ⌊(r − t)/2⌋ wrong shares among r are found, left out, and their senders named in
+  /// ``AggregationResult/respondersWithWrongShares``; the sum is then exact.
   ///
   /// - Throws: ``SecureAggregationError/recoveryImpossible(client:secret:needed:received:)``
   ///   naming the first client whose secret fewer than t neighbours revealed, and
-  ///   ``SecureAggregationError/inconsistentRecovery(client:)`` when a rebuilt masking key does
-  ///   not match its advertised public key.
+  ///   ``SecureAggregationError/inconsistentRecovery(client:)`` when a client's shares cannot be
+  ///   made to agree with what it published (exactly t shares with one wrong, too many wrong, or
+  ///   an owner that dealt bad shares). The server is unchanged then: more responses may still
+  ///   arrive, ``discardUnmaskingResponse(from:)`` can drop a responder, and `finish()` can run
+  ///   again.
   public mutating func finish() throws(SecureAggregationError) -> AggregationResult {
     try expect(.collectingUnmaskingResponses, for: "close of the unmasking round")
     let threshold = configuration.threshold
     let modulus = configuration.modulus
     let sessionID = self.sessionID
 
-    // Each survivor's self-mask seed, rebuilt from t shares: independent secrets, spread over
-    // the cores (results and the first error in survivor order, as a loop would give).
+    // Each survivor's self-mask seed, rebuilt from t shares and checked against its commitment:
+    // independent secrets, spread over the cores (results and the first error in survivor order,
+    // as a loop would give).
     let survivors = self.survivors
     let seedShares = survivors.map { selfMaskSeedShares[$0] ?? [] }
+    let commitments = survivors.map { seedCommitments[$0] ?? [] }
     let selfMasks = concurrentResults(survivors.count) { index throws(SecureAggregationError) in
-      let shares = seedShares[index]
-      guard shares.count >= threshold else {
-        throw .recoveryImpossible(
-          client: survivors[index], secret: .selfMaskSeed, needed: threshold,
-          received: shares.count)
+      let owner = survivors[index]
+      let (seed, wrong) = try Self.recoverSecret(
+        of: owner, kind: .selfMaskSeed, from: seedShares[index], threshold: threshold
+      ) { seed in
+        ConstantTime.isEqual(
+          KeySchedule.selfMaskSeedCommitment(seed: seed, sessionID: sessionID, owner: owner),
+          commitments[index])
       }
-      let seed = try ShamirSecretSharing.reconstruct(from: shares, threshold: threshold)
-      return MaskJob(
+      let job = MaskJob(
         generator: try KeySchedule.selfMask(
-          seed: seed, sessionID: sessionID, owner: survivors[index], modulus: modulus),
+          seed: seed, sessionID: sessionID, owner: owner, modulus: modulus),
         operation: .subtract)
+      return (job, wrong)
     }
     var jobs: [MaskJob] = []
-    for job in selfMasks { jobs.append(try job.get()) }
+    var wrongResponders = Set<ParticipantID>()
+    for result in selfMasks {
+      let (job, wrong) = try result.get()
+      jobs.append(job)
+      wrongResponders.formUnion(wrong)
+    }
 
     // Each dropped client's masking key, rebuilt and checked against its advertised key, and
     // its pairwise masks with the survivors that masked with it: one task per dropped client.
@@ -316,15 +343,14 @@ extension AggregationServer {
     }
     let pairwise = concurrentResults(dropouts.count) { index throws(SecureAggregationError) in
       let dropout = dropouts[index]
-      guard dropout.shares.count >= threshold else {
-        throw .recoveryImpossible(
-          client: dropout.id, secret: .maskingKey, needed: threshold,
-          received: dropout.shares.count)
+      let (scalar, wrong) = try Self.recoverSecret(
+        of: dropout.id, kind: .maskingKey, from: dropout.shares, threshold: threshold
+      ) { scalar in
+        (try? KeyAgreement.PrivateKey(rawRepresentation: scalar))?.publicKey == dropout.advertised
       }
-      let scalar = try ShamirSecretSharing.reconstruct(from: dropout.shares, threshold: threshold)
-      guard let maskingKey = try? KeyAgreement.PrivateKey(rawRepresentation: scalar),
-        maskingKey.publicKey == dropout.advertised
-      else { throw .inconsistentRecovery(client: dropout.id) }
+      guard let maskingKey = try? KeyAgreement.PrivateKey(rawRepresentation: scalar) else {
+        throw .inconsistentRecovery(client: dropout.id)
+      }
       var masks: [MaskJob] = []
       for (survivor, survivorKey) in dropout.affected {
         guard let survivorKey, let agreement = try? maskingKey.sharedSecret(with: survivorKey)
@@ -336,9 +362,13 @@ extension AggregationServer {
         masks.append(
           MaskJob(generator: generator, operation: survivor < dropout.id ? .subtract : .add))
       }
-      return masks
+      return (masks, wrong)
     }
-    for masks in pairwise { jobs += try masks.get() }
+    for result in pairwise {
+      let (masks, wrong) = try result.get()
+      jobs += masks
+      wrongResponders.formUnion(wrong)
+    }
 
     // Every mask is removed chunk by chunk, the chunks spread over the cores, in the running sum
     // itself (applyMasks checks every job before it changes anything, so a throw leaves it).
@@ -350,7 +380,56 @@ extension AggregationServer {
         .advertiseKeys: advertisements.keys.sorted(), .shareKeys: sharedKeys.sorted(),
         .maskedInputCollection: survivors,
         .consistencyCheck: consistencySignatures.keys.sorted(), .unmasking: responders.sorted(),
-      ])
+      ],
+      respondersWithWrongShares: wrongResponders.sorted())
+  }
+
+  /// Drops everything `responder` revealed in round 4 (its shares no longer count, and it cannot
+  /// answer again), for a caller that has reason to distrust it; ``finish()`` can then run on the
+  /// other responses.
+  ///
+  /// - Throws: ``SecureAggregationError/unknownParticipant(_:)`` when `responder` has no
+  ///   response to discard, and ``SecureAggregationError/unexpectedMessage(received:expected:)``
+  ///   outside round 4.
+  public mutating func discardUnmaskingResponse(from responder: ParticipantID)
+    throws(SecureAggregationError)
+  {
+    try expect(.collectingUnmaskingResponses, for: "discarding an unmasking response")
+    guard responders.contains(responder) else { throw .unknownParticipant(responder.rawValue) }
+    for owner in Array(selfMaskSeedShares.keys) {
+      selfMaskSeedShares[owner]?.removeAll { $0.id == responder.rawValue }
+    }
+    for owner in Array(maskingKeyShares.keys) {
+      maskingKeyShares[owner]?.removeAll { $0.id == responder.rawValue }
+    }
+    responders.remove(responder)
+    discardedResponders.insert(responder)
+  }
+
+  /// Rebuilds `owner`'s secret from revealed shares and checks it with `isGenuine`: first from t
+  /// shares (the fast path), then, if that fails and more than t arrived, by error-correcting
+  /// decoding, which names the responders whose shares were wrong.
+  static func recoverSecret(
+    of owner: ParticipantID, kind: ShareKind, from shares: [SecretShare], threshold: Int,
+    isGenuine: (SecureBytes) -> Bool
+  ) throws(SecureAggregationError) -> (secret: SecureBytes, wrongResponders: [ParticipantID]) {
+    guard shares.count >= threshold else {
+      throw .recoveryImpossible(
+        client: owner, secret: kind, needed: threshold, received: shares.count)
+    }
+    if let secret = try? ShamirSecretSharing.reconstruct(from: shares, threshold: threshold),
+      isGenuine(secret)
+    {
+      return (secret, [])
+    }
+    // With exactly t shares any t points lie on some polynomial: a wrong one is detected (the
+    // check above failed) but cannot be told from the others.
+    guard shares.count > threshold,
+      let decoded = try? ShamirSecretSharing.variableTimeReconstructCorrectingErrors(
+        from: shares, threshold: threshold),
+      isGenuine(decoded.secret)
+    else { throw .inconsistentRecovery(client: owner) }
+    return (decoded.secret, decoded.wrongShareIDs.compactMap { ParticipantID(Int($0)) })
   }
 
   func requireSurvivors(_ count: Int, after round: ProtocolRound) throws(SecureAggregationError) {
@@ -370,4 +449,7 @@ public struct AggregationResult: Sendable {
   /// For each round, the clients that completed it (the consistency round is empty in
   /// semi-honest mode).
   public let completed: [ProtocolRound: [ParticipantID]]
+  /// The responders whose revealed shares were wrong: found by error-correcting decoding and
+  /// left out, so that the sum is still exact. Empty when every share was right.
+  public let respondersWithWrongShares: [ParticipantID]
 }

@@ -54,6 +54,8 @@ public struct AggregationServer {
   // Round 1.
   var pendingBoxes: [ParticipantID: [EncryptedShare]] = [:]
   var sharedKeys = Set<ParticipantID>()
+  /// Each client's commitment to its self-mask seed.
+  var seedCommitments: [ParticipantID: [UInt8]] = [:]
   /// N2(v): the senders whose shares were relayed to v.
   var relayedTo: [ParticipantID: Set<ParticipantID>] = [:]
   // Round 2.
@@ -64,6 +66,8 @@ public struct AggregationServer {
   var consistencySignatures: [ParticipantID: [UInt8]] = [:]
   // Round 4.
   var responders = Set<ParticipantID>()
+  /// Responders whose answers ``discardUnmaskingResponse(from:)`` dropped.
+  var discardedResponders = Set<ParticipantID>()
   var selfMaskSeedShares: [ParticipantID: [SecretShare]] = [:]
   var maskingKeyShares: [ParticipantID: [SecretShare]] = [:]
 

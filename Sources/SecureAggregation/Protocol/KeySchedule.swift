@@ -66,6 +66,26 @@ enum KeySchedule {
       ])
   }
 
+  /// The length of a self-mask-seed commitment.
+  static let commitmentByteCount = 32
+
+  /// The commitment to `owner`'s self-mask seed: SHA-256 of a label, the session, the owner and
+  /// the seed, length-prefixed (hiding, since the seed is 32 uniformly random bytes; binding, by
+  /// collision resistance).
+  static func selfMaskSeedCommitment(
+    seed: SecureBytes, sessionID: SessionID, owner: ParticipantID
+  ) -> [UInt8] {
+    var encoder = LengthPrefixedEncoder()
+    encoder.append(Array("\(KeyDerivationContext.libraryLabel)/self-mask-seed-commitment".utf8))
+    encoder.append(sessionID.bytes)
+    encoder.append(owner.bytes)
+    // The seed's four-byte length prefix, then the seed, hashed in its wiping storage.
+    let length = UInt32(truncatingIfNeeded: seed.count)
+    let prefix =
+      encoder.bytes + [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: length >> UInt32($0)) }
+    return SHA256.hash(prefix: prefix, secret: seed)
+  }
+
   /// The associated data of the share box from `sender` to `recipient`.
   static func shareAssociatedData(
     sessionID: SessionID, sender: ParticipantID, recipient: ParticipantID

@@ -84,7 +84,8 @@ public struct EncryptedShare: Sendable, Hashable {
   }
 }
 
-/// Round 1, client → server: one encrypted share pair for each neighbour in its directory.
+/// Round 1, client → server: one encrypted share pair for each neighbour in its directory, and
+/// a commitment to the self-mask seed.
 public struct ShareKeysMessage: Sendable, Hashable {
   /// The session.
   public let sessionID: SessionID
@@ -92,12 +93,20 @@ public struct ShareKeysMessage: Sendable, Hashable {
   public let sender: ParticipantID
   /// The encrypted shares, `peer` being each recipient.
   public let shares: [EncryptedShare]
+  /// SHA-256 over a label, the session, the sender and b_u (32 bytes): the server checks the seed
+  /// it rebuilds from revealed shares against it, so a wrong share cannot silently change the
+  /// sum. b_u is 32 uniformly random bytes, so the hash reveals nothing of it.
+  public let selfMaskSeedCommitment: [UInt8]
 
   /// A round-1 message.
-  public init(sessionID: SessionID, sender: ParticipantID, shares: [EncryptedShare]) {
+  public init(
+    sessionID: SessionID, sender: ParticipantID, shares: [EncryptedShare],
+    selfMaskSeedCommitment: [UInt8]
+  ) {
     self.sessionID = sessionID
     self.sender = sender
     self.shares = shares
+    self.selfMaskSeedCommitment = selfMaskSeedCommitment
   }
 }
 

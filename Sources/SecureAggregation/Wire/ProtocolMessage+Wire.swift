@@ -46,6 +46,7 @@ extension ClientMessage {
         $0.sessionID = Data(message.sessionID.bytes)
         $0.sender = UInt32(message.sender.rawValue)
         $0.shares = message.shares.map(\.wire)
+        $0.seedCommitment = Data(message.selfMaskSeedCommitment)
       }
     case .maskedInput(let message):
       wire.maskedInput = .with {
@@ -96,7 +97,8 @@ extension ClientMessage {
         ShareKeysMessage(
           sessionID: try decoder.sessionID(message.sessionID),
           sender: try decoder.participant(message.sender),
-          shares: try decoder.shares(message.shares)))
+          shares: try decoder.shares(message.shares),
+          selfMaskSeedCommitment: try decoder.commitment(message.seedCommitment)))
     case .maskedInput(let message):
       guard message.hasMaskedInput else { throw .invalidMessage(reason: "no masked input") }
       self = .maskedInput(
@@ -315,6 +317,15 @@ struct WireDecoder {
       throw .invalidMessage(reason: "a public key of \(data.count) bytes; expected 32")
     }
     return key
+  }
+
+  func commitment(_ data: Data) throws(SecureAggregationError) -> [UInt8] {
+    guard data.count == KeySchedule.commitmentByteCount else {
+      throw .invalidMessage(
+        reason:
+          "a seed commitment of \(data.count) bytes; expected \(KeySchedule.commitmentByteCount)")
+    }
+    return Array(data)
   }
 
   func signature(_ data: Data, required: Bool) throws(SecureAggregationError) -> [UInt8] {

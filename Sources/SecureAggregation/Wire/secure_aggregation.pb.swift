@@ -23,7 +23,7 @@
 //     --swift_opt=Visibility=Internal --swift_out=Sources/SecureAggregation/Wire \
 //     -I Sources/SecureAggregation/Wire Sources/SecureAggregation/Wire/secure_aggregation.proto
 //
-// then put `// swift-format-ignore-file` as the first line of the generated file.
+// (protoc-gen-swift marks its output `// swift-format-ignore-file`, so the linter skips it.)
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -166,6 +166,9 @@ nonisolated struct PrivateAggregation_SecureAggregation_V1_ShareKeys: Sendable {
   var sender: UInt32 = 0
 
   var shares: [PrivateAggregation_SecureAggregation_V1_EncryptedShare] = []
+
+  /// 32 bytes: SHA-256 commitment to the self-mask seed b_u
+  var seedCommitment: Data = Data()
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -674,7 +677,7 @@ nonisolated extension PrivateAggregation_SecureAggregation_V1_EncryptedShare: Sw
 
 nonisolated extension PrivateAggregation_SecureAggregation_V1_ShareKeys: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".ShareKeys"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{1}sender\0\u{1}shares\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}session_id\0\u{1}sender\0\u{1}shares\0\u{3}seed_commitment\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -685,6 +688,7 @@ nonisolated extension PrivateAggregation_SecureAggregation_V1_ShareKeys: SwiftPr
       case 1: try { try decoder.decodeSingularBytesField(value: &self.sessionID) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.sender) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.shares) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.seedCommitment) }()
       default: break
       }
     }
@@ -700,6 +704,9 @@ nonisolated extension PrivateAggregation_SecureAggregation_V1_ShareKeys: SwiftPr
     if !self.shares.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.shares, fieldNumber: 3)
     }
+    if !self.seedCommitment.isEmpty {
+      try visitor.visitSingularBytesField(value: self.seedCommitment, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -707,6 +714,7 @@ nonisolated extension PrivateAggregation_SecureAggregation_V1_ShareKeys: SwiftPr
     if lhs.sessionID != rhs.sessionID {return false}
     if lhs.sender != rhs.sender {return false}
     if lhs.shares != rhs.shares {return false}
+    if lhs.seedCommitment != rhs.seedCommitment {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -136,7 +136,7 @@ import Testing
           sessionID: message.sessionID, sender: id,
           shares: message.shares.map {
             $0.peer == victim ? EncryptedShare(peer: victim, box: garbage) : $0
-          })
+          }, selfMaskSeedCommitment: message.selfMaskSeedCommitment)
       }
       try session.server.receive(message)
     }

@@ -331,7 +331,9 @@ func expectRejection<Result>(
 
     func message(_ shares: [EncryptedShare], from sender: ParticipantID? = nil) -> ShareKeysMessage
     {
-      ShareKeysMessage(sessionID: honest.sessionID, sender: sender ?? a, shares: shares)
+      ShareKeysMessage(
+        sessionID: honest.sessionID, sender: sender ?? a, shares: shares,
+        selfMaskSeedCommitment: honest.selfMaskSeedCommitment)
     }
     expectRejection(.unknownParticipant(stranger.rawValue), by: &session.server) {
       try $0.receive(message(honest.shares + [EncryptedShare(peer: stranger, box: box)]))
