@@ -125,6 +125,12 @@ struct Simulate: ParsableCommand {
   )
   var accountant: Accountant?
 
+  @Option(
+    help:
+      "Carry out an attack instead: \(Attack.allCases.map(\.rawValue).joined(separator: ", ")). The attacker corrupts as many of the victim's neighbours as the configuration states (--corrupted-clients); nobody drops out."
+  )
+  var attack: Attack?
+
   @Flag(help: "Print one JSON object instead of the report.")
   var json = false
 
@@ -162,11 +168,18 @@ struct Simulate: ParsableCommand {
           + "server (0 allowed), since the active threshold must satisfy 2t > k + min(N, k)")
     }
     try validatePrivacyOptions()
+    if attack != nil && privacy != nil {
+      throw ValidationError("--attack runs the protocol alone: drop --privacy")
+    }
   }
 
   func run() throws {
     if let privacy {
       try runPrivate(privacy)
+      return
+    }
+    if let attack {
+      try runAttack(attack)
       return
     }
     let report = try protocolRun()
@@ -193,7 +206,7 @@ struct Simulate: ParsableCommand {
     return report
   }
 
-  private func makeConfiguration() throws -> AggregationConfiguration {
+  func makeConfiguration() throws -> AggregationConfiguration {
     let ring = try modulus.map { try Modulus($0) } ?? Modulus(bitWidth: bits ?? 32)
     // A stated count wins; otherwise the fraction (the finder counts ⌊γn⌋ the same way).
     let corruptedFraction =

@@ -49,3 +49,54 @@ import Testing
     #expect(result["exact"] as? Bool == true)
   }
 }
+
+/// `simulate --attack …` (issue 12, part 6).
+@Suite struct SimulateAttackTests {
+  private func fields(_ arguments: [String]) throws -> [String: Any] {
+    let command = try Simulate.parse(arguments + ["--length", "40", "--json", "--quiet"])
+    guard let attack = command.attack else {
+      Issue.record("no --attack")
+      return [:]
+    }
+    return command.attackFields(try command.attackReport(attack))
+  }
+
+  @Test(arguments: ["equivocation", "both-shares", "bad-key", "bad-share", "replay"])
+  func activeModeReportsEveryAttackDefended(_ attack: String) throws {
+    let result = try fields([
+      "--attack", attack, "--mode", "active", "--neighbors", "8", "--clients", "24",
+      "--corrupted-clients", "2",
+    ])
+    #expect(result["attack"] as? String == attack)
+    #expect(result["defended"] as? Bool == true)
+    #expect(result["inputRecovered"] as? Bool == false)
+    #expect(result["threshold"] as? Int == 6)
+    let refusals = try #require(result["refusals"] as? [String: Any])
+    #expect(refusals["count"] is Int)
+    if ["bad-key", "bad-share", "replay"].contains(attack) {
+      #expect(result["sumReleased"] as? Bool == true)
+      #expect(result["exact"] as? Bool == true)
+    } else {
+      #expect(result["sumReleased"] as? Bool == false)
+      #expect(result["exact"] is NSNull)
+    }
+  }
+
+  // A malicious server is outside the semi-honest model: the report says so, and shows it.
+  @Test func semiHonestModeIsNotDefendedAgainstEquivocation() throws {
+    let result = try fields([
+      "--attack", "equivocation", "--neighbors", "8", "--clients", "24", "--corrupted-clients",
+      "2",
+    ])
+    #expect(result["defended"] as? Bool == false)
+    #expect(result["inputRecovered"] as? Bool == true)
+    #expect((result["summary"] as? String)?.contains("outside the semi-honest model") == true)
+  }
+
+  @Test func attackAndPrivacyExcludeEachOther() {
+    #expect(throws: (any Error).self) {
+      try Simulate.parse(["--attack", "replay", "--privacy", "none"])
+    }
+    #expect(throws: (any Error).self) { try Simulate.parse(["--attack", "sneaky"]) }
+  }
+}
