@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SecureAggregation
@@ -67,11 +68,21 @@ import Testing
     return DropoutSchedule(dropouts)
   }
 
-  static let scenarios = (1...320).map { Scenario(seed: UInt64($0)) }
+  /// 1,000 random sessions by default; `PRIVATE_AGGREGATION_SCHEDULES=N` runs N
+  /// (`bash Tests/random-schedules.sh` runs 10,000).
+  static let scenarios = (1...scenarioCount).map { Scenario(seed: UInt64($0)) }
 
-  // Property test: over hundreds of random configurations and dropout schedules, the sum is
-  // exact whenever the server releases one, the survivors are those the set-level oracle
-  // predicts, and the server aborts exactly when the oracle says recovery is impossible.
+  static var scenarioCount: Int {
+    guard let value = ProcessInfo.processInfo.environment["PRIVATE_AGGREGATION_SCHEDULES"],
+      let count = Int(value), count >= 320
+    else { return 1_000 }
+    return count
+  }
+
+  // Property test: over a thousand random configurations and dropout schedules (any round, both
+  // modes, Harary and complete), the sum is exact whenever the server releases one, the
+  // survivors are those the set-level oracle predicts, and the server aborts — with a typed
+  // error and no sum — exactly when the oracle says recovery is impossible.
   @Test(arguments: scenarios)
   func randomSchedulesAreExactOrAbortWhenTheyMust(scenario: Scenario) throws {
     let configuration = try Self.randomConfiguration(seed: scenario.seed)
@@ -85,6 +96,7 @@ import Testing
     switch expected {
     case .aborted:
       #expect(report.sum == nil, "expected an abort; \(configuration)")
+      #expect(report.abortReason != nil, "an abort names its reason")
     case .released(let survivors):
       #expect(report.abortReason == nil, "\(String(describing: report.abortReason))")
       #expect(report.exact)
