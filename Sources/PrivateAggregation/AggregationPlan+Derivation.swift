@@ -183,15 +183,17 @@ struct PlanBase {
         let probe = try AggregationConfiguration(
           clientCount: n, vectorLength: length, modulus: modulus, graph: chosen,
           threshold: threshold, securityMode: configuration.securityMode,
-          corruptedClientBound: corruptedClientBound, corruptedNeighborBound: corruptedNeighborBound
-        )
+          corruptedClientBound: corruptedClientBound,
+          corruptedNeighborBound: corruptedNeighborBound,
+          graphBeacon: configuration.graphBeacon)
         minimumSurvivors = min(n, max(probe.minimumSurvivors, planned))
       }
       secureAggregation = try AggregationConfiguration(
         clientCount: n, vectorLength: length, modulus: modulus, graph: chosen,
         threshold: threshold, minimumSurvivors: minimumSurvivors,
         securityMode: configuration.securityMode,
-        corruptedClientBound: corruptedClientBound, corruptedNeighborBound: corruptedNeighborBound)
+        corruptedClientBound: corruptedClientBound, corruptedNeighborBound: corruptedNeighborBound,
+        graphBeacon: configuration.graphBeacon)
     } catch let error as SecureAggregationError {
       throw .secureAggregation(error)
     } catch {

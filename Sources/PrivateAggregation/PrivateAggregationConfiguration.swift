@@ -62,6 +62,9 @@ public struct PrivateAggregationConfiguration: Sendable, Hashable {
   public var graph: AggregationConfiguration.Graph?
   /// The Shamir threshold t; by default from the finder or the graph's default.
   public var threshold: Int?
+  /// Public randomness that fixes the SecAgg+ graph instead of the server's nonce (see
+  /// `AggregationConfiguration.graphBeacon`); `nil` by default.
+  public var graphBeacon: [UInt8]?
   /// The fewest inputs a released sum may contain. By default, with distributed DP,
   /// ⌊n·(1 − 2·``expectedDropoutRate``)⌋ (at least the protocol's max(t, ⌊n/2⌋ + 1)): each
   /// client's noise share is sized for this many survivors, so a low value costs noise

@@ -15,6 +15,34 @@ import Testing
     return try AggregationPlan(configuration)
   }
 
+  /// A copy of a client made before the masked-input round cannot mask a second update once the
+  /// original has: two masked inputs of one session would give the server their difference.
+  @Test func aCopiedClientCannotMaskTwice() throws {
+    let plan = try Self.plan()
+    var server = try PrivateAggregationServer(plan: plan, insecureSeed: 2)
+    var clients = try plan.secureAggregation.participantIDs.map { id in
+      try PrivateAggregationClient(plan: plan, id: id, insecureSeed: UInt64(200 + id.index))
+    }
+    for index in clients.indices {
+      try server.receive(.advertiseKeys(clients[index].advertiseKeys(for: server.announcement)))
+    }
+    for directory in try server.closeAdvertiseKeys() {
+      let index = directory.recipient.index - 1
+      try server.receive(.shareKeys(clients[index].shareKeys(for: directory)))
+    }
+    let relay = try #require(try server.closeShareKeys().first)
+    let index = relay.recipient.index - 1
+    var copy = clients[index]
+    _ = try clients[index].maskedInput(
+      for: relay, update: PipelineTests.gaussian(12, seed: 1, scale: 0.1))
+    #expect(
+      throws: PrivateAggregationError.secureAggregation(
+        .unexpectedMessage(received: "share relay", expected: "the client is awaiting survivors"))
+    ) {
+      try copy.maskedInput(for: relay, update: PipelineTests.gaussian(12, seed: 2, scale: 0.1))
+    }
+  }
+
   /// One round: six clients, one gone before its masked input; a NaN update is refused and the
   /// client then sends a good one; the mean is the survivors' within 6 standard deviations of the
   /// noise per coordinate, and the ledger has the round.

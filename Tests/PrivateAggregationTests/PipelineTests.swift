@@ -348,6 +348,13 @@ import Testing
     #expect(name { $0.noise = .targetEpsilon(-1) } == "targetEpsilon")
     #expect(name { $0.rounds = 0 } == "rounds")
     #expect(name { $0.colludingClients = 20 } == "colludingClients")
+    // Active mode's threshold depends on the colluders: no silent default of 0 (issue 12).
+    #expect(name { $0.securityMode = .active } == "colludingClients")
+    #expect(
+      name {
+        $0.securityMode = .active
+        $0.colludingClients = 0
+      } == nil)
     #expect(
       name {
         $0.graph = .complete

@@ -492,6 +492,10 @@ extension ServerMessage {
       let keyError = Self.invalid("a public key of \(count) bytes; expected 32")
       #expect(client(2, advertise(encryptionKey: bytes)) == keyError)
       #expect(client(2, advertise(maskingKey: bytes)) == keyError)
+      // ShareKeys' field 4, the self-mask-seed commitment, is required and 32 bytes.
+      #expect(
+        client(3, Proto().data(1, sessionID).uint(2, 1).data(4, bytes))
+          == Self.invalid("a seed commitment of \(count) bytes; expected 32"))
     }
     for count in [1, 32, 63, 65, 128] {
       let bytes = [UInt8](repeating: 7, count: count)

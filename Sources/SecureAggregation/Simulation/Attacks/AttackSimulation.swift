@@ -25,6 +25,8 @@ public struct AttackSimulation {
   /// An attack on a session of `configuration`.
   ///
   /// - Parameters:
+  ///   - configuration: the session's parameters.
+  ///   - attack: the attack to carry out.
   ///   - corruptNeighbors: for server attacks, the victim's corrupt neighbours;
   ///     ``AggregationConfiguration/corruptedNeighborBound`` by default. A larger number is
   ///     outside what the configuration promises, and is allowed in order to show that.
