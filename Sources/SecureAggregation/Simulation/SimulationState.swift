@@ -24,25 +24,10 @@ struct SimulationState {
     func source(_ label: String) -> RandomSource {
       root.map { .insecureDeterministic($0.insecureDeterministicChild(label: label)) } ?? .system
     }
-    var directory: [ParticipantID: IdentityPublicKey] = [:]
-    var identities: [ParticipantID: IdentityPrivateKey] = [:]
-    if configuration.securityMode == .active {
-      for id in configuration.participantIDs {
-        let key = IdentityPrivateKey(from: source("identity \(id)"))
-        identities[id] = key
-        directory[id] = key.publicKey
-      }
-    }
-    server = try AggregationServer(
-      configuration: configuration, identityDirectory: directory,
-      insecureRandomSource: source("server"))
-    var clients: [ParticipantID: AggregationClient] = [:]
-    for id in configuration.participantIDs {
-      clients[id] = try AggregationClient(
-        configuration: configuration, id: id, identityKey: identities[id],
-        identityDirectory: directory, insecureRandomSource: source("client \(id)"))
-    }
-    self.clients = clients
+    let parties = try SimulatedParties(
+      configuration: configuration, identitySource: { source("identity \($0)") }, source: source)
+    server = parties.server
+    clients = parties.clients
     plaintextSum = ModularVector(
       zeroCount: configuration.vectorLength, modulus: configuration.modulus)
   }

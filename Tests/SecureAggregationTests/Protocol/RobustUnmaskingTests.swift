@@ -7,15 +7,7 @@ import Testing
 @Suite struct RobustUnmaskingTests {
   /// `share` with chunk 0 moved by `offset` (mod p) and the other chunks as they were.
   static func shifted(_ share: SecretShare, by offset: UInt64) -> SecretShare {
-    var values = SecureBytes(zeroedCount: share.values.count)
-    values.withUnsafeMutableBytes { out in
-      for chunk in 0..<share.elementCount {
-        let value =
-          chunk == 0 ? PrimeField.add(share.element(chunk), offset) : share.element(chunk)
-        out.storeBytes(of: value.littleEndian, toByteOffset: chunk * 8, as: UInt64.self)
-      }
-    }
-    return SecretShare(id: share.id, secretByteCount: share.secretByteCount, values: values)
+    share.tampered(by: offset, chunks: 0..<1)
   }
 
   /// `response` with the share revealed for `owner` replaced by `tamper(share)`.

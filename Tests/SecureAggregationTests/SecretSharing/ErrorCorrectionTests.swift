@@ -7,14 +7,7 @@ import Testing
 @Suite struct ErrorCorrectionTests {
   /// `share` with every element moved by `offset` (mod p): a wrong share of the same shape.
   static func corrupted(_ share: SecretShare, by offset: UInt64) -> SecretShare {
-    var values = SecureBytes(zeroedCount: share.values.count)
-    values.withUnsafeMutableBytes { out in
-      for chunk in 0..<share.elementCount {
-        let moved = PrimeField.add(share.element(chunk), offset % PrimeField.modulus)
-        out.storeBytes(of: moved.littleEndian, toByteOffset: chunk * 8, as: UInt64.self)
-      }
-    }
-    return SecretShare(id: share.id, secretByteCount: share.secretByteCount, values: values)
+    share.tampered(by: offset)
   }
 
   // Random thresholds, share counts and error positions (seeded): every error count up to the

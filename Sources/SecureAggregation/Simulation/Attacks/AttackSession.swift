@@ -25,29 +25,16 @@ struct AttackSession {
     func source(_ label: String) -> RandomSource {
       .insecureDeterministic(root.insecureDeterministicChild(label: label))
     }
-    var keys: [ParticipantID: IdentityPrivateKey] = [:]
-    var directory: [ParticipantID: IdentityPublicKey] = [:]
-    if configuration.securityMode == .active {
-      // Long-term identities do not change between sessions of one cohort.
-      let identities = ChaChaRandomNumberGenerator(insecureDeterministicSeed: 0x1d)
-      for id in configuration.participantIDs {
-        let key = IdentityPrivateKey(
-          from: .insecureDeterministic(identities.insecureDeterministicChild(label: "\(id)")))
-        keys[id] = key
-        directory[id] = key.publicKey
-      }
-    }
-    identityKeys = keys
-    server = try AggregationServer(
-      configuration: configuration, identityDirectory: directory,
-      insecureRandomSource: source("server"))
-    var clients: [ParticipantID: AggregationClient] = [:]
-    for id in configuration.participantIDs {
-      clients[id] = try AggregationClient(
-        configuration: configuration, id: id, identityKey: keys[id],
-        identityDirectory: directory, insecureRandomSource: source("client \(id)"))
-    }
-    self.clients = clients
+    // Long-term identities do not change between sessions of one cohort.
+    let identities = ChaChaRandomNumberGenerator(insecureDeterministicSeed: 0x1d)
+    let parties = try SimulatedParties(
+      configuration: configuration,
+      identitySource: {
+        .insecureDeterministic(identities.insecureDeterministicChild(label: "\($0)"))
+      }, source: source)
+    identityKeys = parties.identityKeys
+    server = parties.server
+    clients = parties.clients
   }
 
   /// Client `id`'s input: the simulation's ground truth.

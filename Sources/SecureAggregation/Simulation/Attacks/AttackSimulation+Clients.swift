@@ -38,7 +38,7 @@ extension AttackSimulation {
         sessionID: response.sessionID, sender: response.sender,
         shares: [
           RevealedShare(
-            owner: first.owner, kind: first.kind, share: Self.shifted(first.share, by: 1))
+            owner: first.owner, kind: first.kind, share: first.share.tampered(by: 1, chunks: 0..<1))
         ] + response.shares.dropFirst())
     }
     let result = try? session.server.finish()
@@ -129,18 +129,5 @@ extension AttackSimulation {
         + "\(session.serverRejections.count) replayed client messages rejected by the server"
         + (result.map { "; released the sum of \($0.survivors.count) clients" }
           ?? "; no sum was released"))
-  }
-
-  /// `share` with its first element moved by `offset` (mod p).
-  static func shifted(_ share: SecretShare, by offset: UInt64) -> SecretShare {
-    var values = SecureBytes(zeroedCount: share.values.count)
-    values.withUnsafeMutableBytes { out in
-      for chunk in 0..<share.elementCount {
-        let value =
-          chunk == 0 ? PrimeField.add(share.element(chunk), offset) : share.element(chunk)
-        out.storeBytes(of: value.littleEndian, toByteOffset: chunk * 8, as: UInt64.self)
-      }
-    }
-    return SecretShare(id: share.id, secretByteCount: share.secretByteCount, values: values)
   }
 }
