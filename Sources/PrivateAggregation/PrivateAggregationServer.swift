@@ -12,6 +12,9 @@ public struct PrivateAggregationResult: Sendable {
   public let report: PrivacyReport?
   /// The ε spent so far by the ledger's rounds, this one included; `nil` without a ledger.
   public let epsilonSpent: EpsilonAtOrder?
+  /// The responders whose revealed shares were off their owner's polynomial and were left out
+  /// (`AggregationResult.respondersWithWrongShares`).
+  public let respondersWithWrongShares: [ParticipantID]
 }
 
 /// The server of one private aggregation: runs the secure aggregation, decodes the sum it
@@ -175,6 +178,20 @@ public struct PrivateAggregationServer {
     protocolServer = copy
     return PrivateAggregationResult(
       release: release, survivors: result.survivors, report: plan.report,
-      epsilonSpent: ledger?.epsilon)
+      epsilonSpent: ledger?.epsilon, respondersWithWrongShares: result.respondersWithWrongShares)
+  }
+
+  /// Drops everything `responder` revealed in round 4, so that ``finish()`` can run on the other
+  /// responses (``AggregationServer/discardUnmaskingResponse(from:)``).
+  ///
+  /// - Throws: ``PrivateAggregationError/secureAggregation(_:)``.
+  public mutating func discardUnmaskingResponse(from responder: ParticipantID)
+    throws(PrivateAggregationError)
+  {
+    do {
+      try protocolServer.discardUnmaskingResponse(from: responder)
+    } catch {
+      throw .secureAggregation(error)
+    }
   }
 }

@@ -72,13 +72,17 @@ import Testing
     #expect(result["inputRecovered"] as? Bool == false)
     #expect(result["threshold"] as? Int == 6)
     let refusals = try #require(result["refusals"] as? [String: Any])
-    #expect(refusals["count"] is Int)
+    let refusalCount = try #require(refusals["count"] as? Int)
     if ["bad-key", "bad-share", "replay"].contains(attack) {
       #expect(result["sumReleased"] as? Bool == true)
       #expect(result["exact"] as? Bool == true)
+      #expect((result["attackers"] as? [Int])?.count == (attack == "replay" ? 0 : 1))
     } else {
-      #expect(result["sumReleased"] as? Bool == false)
-      #expect(result["exact"] is NSNull)
+      // The server's lies reach honest clients, who refuse some of them; the two colluders
+      // stated are the two corrupt neighbours.
+      #expect(refusalCount > 0)
+      #expect((result["attackers"] as? [Int])?.count == 2)
+      #expect(result["victim"] is Int)
     }
   }
 

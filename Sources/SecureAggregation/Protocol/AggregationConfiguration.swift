@@ -88,9 +88,10 @@ public struct AggregationConfiguration: Sendable, Hashable {
   ///   - corruptedClientBound: n_C, the most clients that may collude with the server. Semi-honest
   ///     mode takes 0 when it is `nil`; active mode refuses `nil`, since its threshold depends on
   ///     it (give 0 explicitly to assume no colluding client).
-  ///   - corruptedNeighborBound: c, the most colluding clients in one neighbourhood, at most
-  ///     min(n_C, degree); min(n_C, degree) by default. The parameter finder's
-  ///     ``GraphParameters/corruptedNeighborBound`` is the usual source for SecAgg+.
+  ///   - corruptedNeighborBound: c, the most colluding clients in one neighbourhood;
+  ///     min(n_C, degree) by default. It may be lowered to the parameter finder's statistical
+  ///     bound (``ParameterFinder/likelyCorruptedNeighbors(clientCount:corruptedCount:degree:securityBits:)``,
+  ///     what ``GraphParameters/corruptedNeighborBound`` gives) and no further.
   ///   - graphBeacon: public randomness (32...1024 bytes) from which the SecAgg+ graph is
   ///     drawn instead of the session id; `nil` by default.
   /// - Throws: ``SecureAggregationError/invalidParameter(name:value:expected:)`` for the first
@@ -136,16 +137,25 @@ public struct AggregationConfiguration: Sendable, Hashable {
         name: "corruptedClientBound", value: "\(corruptedClientBound)",
         expected: "0...\(clientCount - 1)")
     }
+    // c may be lowered from min(n_C, k) only to the finder's statistical bound for this n, n_C
+    // and k: a smaller claim would let a caller pick an unsafe threshold.
     let neighborhoodCap = Swift.min(corruptedClientBound, degree)
+    let neighborhoodFloor =
+      graph == .complete
+      ? neighborhoodCap
+      : Swift.min(
+        neighborhoodCap,
+        ParameterFinder.likelyCorruptedNeighbors(
+          clientCount: clientCount, corruptedCount: corruptedClientBound, degree: degree))
     let corruptedNeighborBound = corruptedNeighborBound ?? neighborhoodCap
-    guard (0...neighborhoodCap).contains(corruptedNeighborBound),
-      graph != .complete || corruptedNeighborBound == neighborhoodCap
-    else {
+    guard (neighborhoodFloor...neighborhoodCap).contains(corruptedNeighborBound) else {
       throw .invalidParameter(
         name: "corruptedNeighborBound", value: "\(corruptedNeighborBound)",
         expected: graph == .complete
           ? "\(neighborhoodCap): in the complete graph every colluding client is a neighbour"
-          : "0...\(neighborhoodCap) (at most min(corruptedClientBound, degree))")
+          : "\(neighborhoodFloor)...\(neighborhoodCap): from the parameter finder's 2^-40 bound on "
+            + "how many of \(corruptedClientBound) colluders \(degree) random neighbours hold, to "
+            + "min(corruptedClientBound, degree)")
     }
     if let graphBeacon, !Self.graphBeaconByteCounts.contains(graphBeacon.count) {
       throw .invalidParameter(

@@ -204,6 +204,24 @@ public enum ParameterFinder {
 }
 
 extension ParameterFinder {
+  /// c*: the most of `corruptedCount` corrupted clients that one neighbourhood of `degree` drawn
+  /// from a uniformly permuted Harary graph on `clientCount` clients holds, except with
+  /// probability below 2^−(σ+1) over all clients (event 2 of the bounds, at σ = 40).
+  ///
+  /// The lowest ``AggregationConfiguration/corruptedNeighborBound`` a configuration accepts: the
+  /// bound holds only for a graph whose labels are random to the adversary (see
+  /// ``NeighborGraph``); min(n_C, k) holds always.
+  public static func likelyCorruptedNeighbors(
+    clientCount: Int, corruptedCount: Int, degree: Int, securityBits: Double = 40
+  ) -> Int {
+    guard clientCount > 1, corruptedCount > 0, degree > 0 else { return 0 }
+    let logBudget = -(securityBits + 1) * log(2.0) - log(Double(clientCount))
+    return Hypergeometric(
+      population: clientCount, marked: min(corruptedCount, clientCount),
+      draws: min(degree, clientCount)
+    ).largestLikelyCount(logProbability: logBudget)
+  }
+
   /// ⌊rate · n⌋, tolerant of the binary rounding of decimal rates (0.29 · 100 is
   /// 28.999999999999996 in floating point, and counts 29 clients here). The tolerance errs
   /// towards more corrupted and more dropped clients.

@@ -18,8 +18,8 @@ extension ShamirSecretSharing {
   ///
   /// - Important: Variable time in the share values (polynomial degrees steer the algorithm),
   ///   and O(r²) field operations per 7-byte chunk. Use it after ``reconstruct(from:threshold:)``
-  ///   has failed, on shares the caller is meant to learn anyway. Intermediate polynomials are
-  ///   overwritten with zeros before the call returns.
+  ///   has failed, on shares the caller is meant to learn anyway. Memory is O(r) per chunk.
+  ///   Intermediate polynomials are overwritten with zeros before the call returns.
   /// - Parameters:
   ///   - shares: at least `threshold` shares of one secret, distinct ids.
   ///   - threshold: t.
@@ -54,28 +54,32 @@ extension ShamirSecretSharing {
     let ids = shares.map { UInt64($0.id) }
     let vanishing = Polynomial.vanishing(at: ids)
     let weights = barycentricWeights(ids: ids)
-    // Π_{j≠i}(X − x_j) for every i: the Lagrange basis up to its weight, shared by the chunks.
-    let basis = ids.map { vanishing.dividedByLinear(root: $0) }
-    var wrong = [Bool](repeating: false, count: shares.count)
-    var constants = [UInt64](repeating: 0, count: first.elementCount)
-    for chunk in 0..<first.elementCount {
-      var values = shares.map { $0.element(chunk) }
-      defer { values.wipe() }
-      var interpolated = Polynomial(zeroDegree: shares.count - 1)
-      for (index, value) in values.enumerated() {
-        interpolated.add(basis[index], times: PrimeField.multiply(value, weights[index]))
+    let chunks = first.elementCount
+    // The received word of every chunk, interpolated: Σ_i y_i · w_i · Π_{j≠i}(X − x_j). Each
+    // basis polynomial is made once and added to every chunk, so memory stays O(r · chunks).
+    var interpolated = [Polynomial](
+      repeating: Polynomial(zeroDegree: shares.count - 1), count: chunks)
+    defer { for index in interpolated.indices { interpolated[index].wipe() } }
+    for (index, share) in shares.enumerated() {
+      let basis = vanishing.dividedByLinear(root: ids[index])
+      for chunk in 0..<chunks {
+        interpolated[chunk].add(
+          basis, times: PrimeField.multiply(share.element(chunk), weights[index]))
       }
+    }
+    var wrong = [Bool](repeating: false, count: shares.count)
+    var constants = [UInt64](repeating: 0, count: chunks)
+    for chunk in 0..<chunks {
       guard
         var decoded = Polynomial.gaoDecode(
-          interpolated, vanishing: vanishing, received: shares.count, threshold: threshold)
+          interpolated[chunk], vanishing: vanishing, received: shares.count, threshold: threshold)
       else {
-        interpolated.wipe()
         constants.wipe()
         throw .inconsistentShares
       }
-      interpolated.wipe()
       constants[chunk] = decoded.coefficient(0)
-      for (index, id) in ids.enumerated() where decoded.evaluate(at: id) != values[index] {
+      for (index, id) in ids.enumerated()
+      where decoded.evaluate(at: id) != shares[index].element(chunk) {
         wrong[index] = true
       }
       decoded.wipe()

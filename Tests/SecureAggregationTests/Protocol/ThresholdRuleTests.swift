@@ -60,17 +60,31 @@ import Testing
     // n = 200, k = 20, c = 20 (the second reproduction, at t = 11): 2t > 40 has no t ≤ 20.
     #expect(
       parameterName { _ = try harary(n: 200, k: 20, mode: .active, corrupted: 20) } == "threshold")
-    // A smaller, stated per-neighbourhood bound (the finder's probabilistic c*) is honoured:
-    // 2t > 20 + 5 gives t ≥ 13.
+    // A per-neighbourhood bound below min(n_C, k) is accepted down to the finder's 2^-40 bound
+    // and no further. For n = 200, 20 colluders, k = 20: the largest c with
+    // 200 · P[Hypergeometric(200, 20, 20) ≥ c] ≥ 2^-41 is 15 (computed with Python's exact
+    // binomials), so 2t > 20 + 15 gives t ≥ 18 — and c = 5, which would give t = 13, is refused.
     #expect(
-      try harary(n: 200, k: 20, mode: .active, corrupted: 20, corruptedNeighbors: 5).threshold == 13
-    )
+      try harary(n: 200, k: 20, mode: .active, corrupted: 20, corruptedNeighbors: 15).threshold
+        == 18)
+    #expect(
+      parameterName {
+        _ = try harary(n: 200, k: 20, mode: .active, corrupted: 20, corruptedNeighbors: 5)
+      } == "corruptedNeighborBound")
+    #expect(
+      ParameterFinder.likelyCorruptedNeighbors(clientCount: 200, corruptedCount: 20, degree: 20)
+        == 15)
+    // n = 24, k = 8, 2 colluders: both can sit in one neighbourhood (probability ≈ 0.10), so
+    // nothing below 2 is accepted — the loophole that gave t = 5 with two colluders is closed.
+    #expect(
+      parameterName {
+        _ = try harary(n: 24, k: 8, mode: .active, corrupted: 2, corruptedNeighbors: 0)
+      } == "corruptedNeighborBound")
     // But never above min(n_C, k).
     #expect(
       parameterName {
         _ = try harary(n: 200, k: 20, mode: .active, corrupted: 3, corruptedNeighbors: 4)
-      }
-        == "corruptedNeighborBound")
+      } == "corruptedNeighborBound")
   }
 
   // The finder's semi-malicious parameters pass straight through: its threshold satisfies

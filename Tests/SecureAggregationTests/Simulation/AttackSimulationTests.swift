@@ -121,3 +121,25 @@ import Testing
     }
   }
 }
+
+/// The suite's verdict `inputRecovered` is a real reconstruction, not a flag: given enough shares
+/// it reads an input, and one share short it does not.
+@Suite struct CoalitionDetectorTests {
+  @Test func readsAnInputExactlyWhenTheCoalitionHoldsTShares() throws {
+    let configuration = try AggregationConfiguration(
+      clientCount: 8, vectorLength: 16, modulus: Modulus(bitWidth: 20))
+    let threshold = configuration.threshold
+    for holders in [threshold, threshold - 1] {
+      var session = try AttackSession(configuration: configuration, seed: 9)
+      let requests = try session.runToUnmasking()
+      // `holders` clients keep back their answers and pool all they hold with the server, which
+      // also has the seed shares the others reveal: an honest client's two secrets are both
+      // rebuilt once the pool has t masking-key shares, that is once holders ≥ t.
+      let coalition = Array(configuration.participantIDs.dropFirst().prefix(holders))
+      session.unmask(requests.filter { !coalition.contains($0.recipient) })
+      #expect(
+        AttackSimulation.coalitionRecoversAnInput(session, attackers: coalition)
+          == (holders >= threshold), "holders \(holders), t \(threshold)")
+    }
+  }
+}

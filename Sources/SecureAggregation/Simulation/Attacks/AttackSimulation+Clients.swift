@@ -51,7 +51,8 @@ extension AttackSimulation {
             ? "found it and left it out" : "did not single it out")
         : "the hostile client had no share to falsify"
     return try report(
-      session, inputRecovered: false, result: result, victim: nil, attackers: [hostile],
+      session, inputRecovered: Self.coalitionRecoversAnInput(session, attackers: [hostile]),
+      result: result, victim: nil, attackers: [hostile],
       summary: what
         + (result.map { "; released the sum of \($0.survivors.count) clients" }
           ?? "; no sum was released"))
@@ -121,8 +122,8 @@ extension AttackSimulation {
     session.unmask(requests)
     let result = try? session.server.finish()
     return try report(
-      session, inputRecovered: false, result: accepted == 0 ? result : nil, victim: nil,
-      attackers: [],
+      session, inputRecovered: Self.coalitionRecoversAnInput(session, attackers: []),
+      result: accepted == 0 ? result : nil, victim: nil, attackers: [],
       summary:
         "\(session.refusals.count) replayed server messages refused by the clients"
         + (accepted > 0 ? " and \(accepted) ACCEPTED" : "") + ", "

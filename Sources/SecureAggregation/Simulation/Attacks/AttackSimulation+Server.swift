@@ -52,6 +52,7 @@ extension AttackSimulation {
             try client.unmaskingResponse(for: request)
           })
       else { continue }
+      session.sentResponses[request.recipient] = response
       for revealed in response.shares where revealed.owner == victim {
         switch revealed.kind {
         case .selfMaskSeed: seedShares.append(revealed.share)
@@ -65,9 +66,8 @@ extension AttackSimulation {
       seedShares.append(pair.selfMaskSeed)
       keyShares.append(pair.maskingKey)
     }
-    let recovered = Self.strippedInput(
-      of: victim, session: session, seedShares: seedShares, keyShares: keyShares)
-    let inputRecovered = recovered.map { $0 == session.input(for: victim) } ?? false
+    // Every honest input is tried, the victim's and the others'.
+    let inputRecovered = Self.coalitionRecoversAnInput(session, attackers: corrupt)
     let threshold = configuration.threshold
     return try report(
       session, inputRecovered: inputRecovered, result: nil, victim: victim, attackers: corrupt,
@@ -159,6 +159,43 @@ extension AttackSimulation {
   {
     let n = graph.clientCount
     return ((graph.ringPosition(of: id) ?? position) - position + n) % n
+  }
+
+  /// Whether the attacker's coalition — everything revealed in round 4 and everything the
+  /// `attackers` hold — strips every mask from some honest client's masked input and so reads
+  /// its input, compared with the simulation's ground truth.
+  static func coalitionRecoversAnInput(_ session: AttackSession, attackers: [ParticipantID])
+    -> Bool
+  {
+    for owner in session.maskedInputs.keys.sorted() where !attackers.contains(owner) {
+      var seedShares: [SecretShare] = []
+      var keyShares: [SecretShare] = []
+      for response in session.sentResponses.values {
+        for revealed in response.shares where revealed.owner == owner {
+          switch revealed.kind {
+          case .selfMaskSeed: seedShares.append(revealed.share)
+          case .maskingKey: keyShares.append(revealed.share)
+          }
+        }
+      }
+      for id in attackers {
+        guard let pair = session.clients[id]?.session?.heldShares[owner] else { continue }
+        // A share the attacker also revealed counts once.
+        if !seedShares.contains(where: { $0.id == pair.selfMaskSeed.id }) {
+          seedShares.append(pair.selfMaskSeed)
+        }
+        if !keyShares.contains(where: { $0.id == pair.maskingKey.id }) {
+          keyShares.append(pair.maskingKey)
+        }
+      }
+      if let stripped = strippedInput(
+        of: owner, session: session, seedShares: seedShares, keyShares: keyShares),
+        stripped == session.input(for: owner)
+      {
+        return true
+      }
+    }
+    return false
   }
 
   /// The victim's masked input with its self mask and every pairwise mask taken off, when t
