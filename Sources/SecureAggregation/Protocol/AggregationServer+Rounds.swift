@@ -1,3 +1,5 @@
+import Synchronization
+
 extension AggregationServer {
   // MARK: Round 0: AdvertiseKeys
 
@@ -302,10 +304,12 @@ extension AggregationServer {
     let survivors = self.survivors
     let seedShares = survivors.map { selfMaskSeedShares[$0] ?? [] }
     let commitments = survivors.map { seedCommitments[$0] ?? [] }
+    let knownWrong = WrongResponderSet()
     let selfMasks = concurrentResults(survivors.count) { index throws(SecureAggregationError) in
       let owner = survivors[index]
       let (seed, wrong) = try Self.recoverSecret(
-        of: owner, kind: .selfMaskSeed, from: seedShares[index], threshold: threshold
+        of: owner, kind: .selfMaskSeed, from: seedShares[index], threshold: threshold,
+        knownWrong: knownWrong
       ) { seed in
         ConstantTime.isEqual(
           KeySchedule.selfMaskSeedCommitment(seed: seed, sessionID: sessionID, owner: owner),
@@ -344,7 +348,8 @@ extension AggregationServer {
     let pairwise = concurrentResults(dropouts.count) { index throws(SecureAggregationError) in
       let dropout = dropouts[index]
       let (scalar, wrong) = try Self.recoverSecret(
-        of: dropout.id, kind: .maskingKey, from: dropout.shares, threshold: threshold
+        of: dropout.id, kind: .maskingKey, from: dropout.shares, threshold: threshold,
+        knownWrong: knownWrong
       ) { scalar in
         (try? KeyAgreement.PrivateKey(rawRepresentation: scalar))?.publicKey == dropout.advertised
       }
@@ -409,9 +414,14 @@ extension AggregationServer {
   /// Rebuilds `owner`'s secret from revealed shares and checks it with `isGenuine`: first from t
   /// shares (the fast path), then, if that fails and more than t arrived, by error-correcting
   /// decoding, which names the responders whose shares were wrong.
+  ///
+  /// `knownWrong` carries the responders already found wrong for other owners of the same
+  /// session: before decoding (O(r²)), the shares of those responders are left out and the fast
+  /// path tried again, so one liar who falsifies every share it reveals costs one decoding, not
+  /// one per owner.
   static func recoverSecret(
     of owner: ParticipantID, kind: ShareKind, from shares: [SecretShare], threshold: Int,
-    isGenuine: (SecureBytes) -> Bool
+    knownWrong: WrongResponderSet? = nil, isGenuine: (SecureBytes) -> Bool
   ) throws(SecureAggregationError) -> (secret: SecureBytes, wrongResponders: [ParticipantID]) {
     guard shares.count >= threshold else {
       throw .recoveryImpossible(
@@ -422,6 +432,16 @@ extension AggregationServer {
     {
       return (secret, [])
     }
+    if let known = knownWrong?.ids, !known.isEmpty {
+      let kept = shares.filter { !known.contains($0.id) }
+      if kept.count > threshold, kept.count < shares.count,
+        let secret = try? ShamirSecretSharing.reconstruct(from: kept, threshold: threshold),
+        isGenuine(secret)
+      {
+        // Those left out are already listed, by the decoding that found them.
+        return (secret, [])
+      }
+    }
     // With exactly t shares any t points lie on some polynomial: a wrong one is detected (the
     // check above failed) but cannot be told from the others.
     guard shares.count > threshold,
@@ -429,6 +449,7 @@ extension AggregationServer {
         from: shares, threshold: threshold),
       isGenuine(decoded.secret)
     else { throw .inconsistentRecovery(client: owner) }
+    knownWrong?.insert(decoded.wrongShareIDs)
     return (decoded.secret, decoded.wrongShareIDs.compactMap { ParticipantID(Int($0)) })
   }
 
@@ -452,4 +473,16 @@ public struct AggregationResult: Sendable {
   /// The responders whose revealed shares were wrong: found by error-correcting decoding and
   /// left out, so that the sum is still exact. Empty when every share was right.
   public let respondersWithWrongShares: [ParticipantID]
+}
+
+/// The ids of responders found revealing wrong shares, shared by the concurrent recoveries of one
+/// `finish()`.
+final class WrongResponderSet: Sendable {
+  private let storage = Mutex<Set<UInt16>>([])
+
+  var ids: Set<UInt16> { storage.withLock { $0 } }
+
+  func insert(_ newIDs: [UInt16]) {
+    storage.withLock { $0.formUnion(newIDs) }
+  }
 }

@@ -56,6 +56,28 @@ import Testing
     #expect(result.sum == (try session.expectedSum(of: session.ids)))
   }
 
+  // A liar that falsifies every share it reveals: found once, left out of every owner's
+  // recovery, named once, and the sum is exact.
+  @Test func aLiarAboutEveryOwnerIsLeftOutEverywhere() throws {
+    var session = try TestSession(configuration: Self.tenClients())
+    let requests = try session.runToUnmasking()
+    let liar = session.id(6)
+    try respond(
+      &session, to: requests,
+      tamper: [
+        liar: { response in
+          UnmaskingResponse(
+            sessionID: response.sessionID, sender: response.sender,
+            shares: response.shares.map {
+              RevealedShare(owner: $0.owner, kind: $0.kind, share: $0.share.tampered(by: 3))
+            })
+        }
+      ])
+    let result = try session.server.finish()
+    #expect(result.respondersWithWrongShares == [liar])
+    #expect(result.sum == (try session.expectedSum(of: session.ids)))
+  }
+
   // Two liars, about different owners and about the same one: within the bound of two.
   @Test func twoWrongSharesAreCorrected() throws {
     var session = try TestSession(configuration: Self.tenClients())
