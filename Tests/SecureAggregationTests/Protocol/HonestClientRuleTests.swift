@@ -9,6 +9,8 @@ struct ClientSnapshot: Equatable {
   let sessionID: SessionID?
   let neighborKeys: Set<ParticipantID>
   let heldShares: Set<ParticipantID>
+  let relayedSenders: Set<ParticipantID>
+  let skippedNeighbors: Set<ParticipantID>
   let hasSelfMaskSeed: Bool
   let signedSurvivors: [ParticipantID]?
 
@@ -17,6 +19,8 @@ struct ClientSnapshot: Equatable {
     sessionID = client.session?.sessionID
     neighborKeys = Set(client.session?.neighborKeys.keys.map { $0 } ?? [])
     heldShares = Set(client.session?.heldShares.keys.map { $0 } ?? [])
+    relayedSenders = client.session?.relayedSenders ?? []
+    skippedNeighbors = client.session?.skippedNeighbors ?? []
     hasSelfMaskSeed = client.session?.selfMaskSeed != nil
     signedSurvivors = client.session?.signedSurvivors
   }

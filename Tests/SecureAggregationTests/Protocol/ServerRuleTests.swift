@@ -14,6 +14,9 @@ struct ServerSnapshot: Equatable {
   let signers: Set<ParticipantID>
   let responders: Set<ParticipantID>
   let revealedShares: Int
+  let seedCommitments: [ParticipantID: [UInt8]]
+  let relayedTo: [ParticipantID: Set<ParticipantID>]
+  let discardedResponders: Set<ParticipantID>
 
   init(_ server: AggregationServer) {
     phase = server.phase
@@ -27,6 +30,9 @@ struct ServerSnapshot: Equatable {
     revealedShares =
       server.selfMaskSeedShares.values.map(\.count).reduce(0, +)
       + server.maskingKeyShares.values.map(\.count).reduce(0, +)
+    seedCommitments = server.seedCommitments
+    relayedTo = server.relayedTo
+    discardedResponders = server.discardedResponders
   }
 }
 
