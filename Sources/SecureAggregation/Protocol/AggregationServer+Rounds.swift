@@ -313,7 +313,7 @@ extension AggregationServer {
       ) { seed in
         ConstantTime.isEqual(
           KeySchedule.selfMaskSeedCommitment(seed: seed, sessionID: sessionID, owner: owner),
-          commitments[index])
+          commitments[index]) ? seed : nil
       }
       let job = MaskJob(
         generator: try KeySchedule.selfMask(
@@ -347,14 +347,13 @@ extension AggregationServer {
     }
     let pairwise = concurrentResults(dropouts.count) { index throws(SecureAggregationError) in
       let dropout = dropouts[index]
-      let (scalar, wrong) = try Self.recoverSecret(
+      let (maskingKey, wrong) = try Self.recoverSecret(
         of: dropout.id, kind: .maskingKey, from: dropout.shares, threshold: threshold,
         knownWrong: knownWrong
       ) { scalar in
-        (try? KeyAgreement.PrivateKey(rawRepresentation: scalar))?.publicKey == dropout.advertised
-      }
-      guard let maskingKey = try? KeyAgreement.PrivateKey(rawRepresentation: scalar) else {
-        throw .inconsistentRecovery(client: dropout.id)
+        (try? KeyAgreement.PrivateKey(rawRepresentation: scalar)).flatMap {
+          $0.publicKey == dropout.advertised ? $0 : nil
+        }
       }
       var masks: [MaskJob] = []
       for (survivor, survivorKey) in dropout.affected {
@@ -411,35 +410,36 @@ extension AggregationServer {
     discardedResponders.insert(responder)
   }
 
-  /// Rebuilds `owner`'s secret from revealed shares and checks it with `isGenuine`: first from t
-  /// shares (the fast path), then, if that fails and more than t arrived, by error-correcting
-  /// decoding, which names the responders whose shares were wrong.
+  /// Rebuilds `owner`'s secret from revealed shares and opens it with `open`, which returns the
+  /// usable secret (a seed, a key) when it matches what the owner published and `nil` otherwise:
+  /// first from t shares (the fast path), then, if that fails and more than t arrived, by
+  /// error-correcting decoding, which names the responders whose shares were wrong.
   ///
   /// `knownWrong` carries the responders already found wrong for other owners of the same
   /// session: before decoding (O(r²)), the shares of those responders are left out and the fast
   /// path tried again, so one liar who falsifies every share it reveals costs one decoding, not
   /// one per owner.
-  static func recoverSecret(
+  static func recoverSecret<Opened>(
     of owner: ParticipantID, kind: ShareKind, from shares: [SecretShare], threshold: Int,
-    knownWrong: WrongResponderSet? = nil, isGenuine: (SecureBytes) -> Bool
-  ) throws(SecureAggregationError) -> (secret: SecureBytes, wrongResponders: [ParticipantID]) {
+    knownWrong: WrongResponderSet? = nil, open: (SecureBytes) -> Opened?
+  ) throws(SecureAggregationError) -> (secret: Opened, wrongResponders: [ParticipantID]) {
     guard shares.count >= threshold else {
       throw .recoveryImpossible(
         client: owner, secret: kind, needed: threshold, received: shares.count)
     }
     if let secret = try? ShamirSecretSharing.reconstruct(from: shares, threshold: threshold),
-      isGenuine(secret)
+      let opened = open(secret)
     {
-      return (secret, [])
+      return (opened, [])
     }
     if let known = knownWrong?.ids, !known.isEmpty {
       let kept = shares.filter { !known.contains($0.id) }
       if kept.count > threshold, kept.count < shares.count,
         let secret = try? ShamirSecretSharing.reconstruct(from: kept, threshold: threshold),
-        isGenuine(secret)
+        let opened = open(secret)
       {
         // Those left out are already listed, by the decoding that found them.
-        return (secret, [])
+        return (opened, [])
       }
     }
     // With exactly t shares any t points lie on some polynomial: a wrong one is detected (the
@@ -447,10 +447,10 @@ extension AggregationServer {
     guard shares.count > threshold,
       let decoded = try? ShamirSecretSharing.variableTimeReconstructCorrectingErrors(
         from: shares, threshold: threshold),
-      isGenuine(decoded.secret)
+      let opened = open(decoded.secret)
     else { throw .inconsistentRecovery(client: owner) }
     knownWrong?.insert(decoded.wrongShareIDs)
-    return (decoded.secret, decoded.wrongShareIDs.compactMap { ParticipantID(Int($0)) })
+    return (opened, decoded.wrongShareIDs.compactMap { ParticipantID(Int($0)) })
   }
 
   func requireSurvivors(_ count: Int, after round: ProtocolRound) throws(SecureAggregationError) {

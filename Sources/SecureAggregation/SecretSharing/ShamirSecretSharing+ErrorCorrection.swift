@@ -156,15 +156,16 @@ struct Polynomial {
 
   /// self += other · factor.
   mutating func add(_ other: Polynomial, times factor: UInt64) {
+    // In place: the addend is held by its own reference, so adding a polynomial to itself
+    // still reads the old coefficients.
     let addend = other.coefficients
-    var sum = coefficients
-    if sum.count < addend.count {
-      sum += [UInt64](repeating: 0, count: addend.count - sum.count)
+    if coefficients.count < addend.count {
+      coefficients += [UInt64](repeating: 0, count: addend.count - coefficients.count)
     }
     for index in addend.indices {
-      sum[index] = PrimeField.add(sum[index], PrimeField.multiply(addend[index], factor))
+      coefficients[index] = PrimeField.add(
+        coefficients[index], PrimeField.multiply(addend[index], factor))
     }
-    coefficients = sum
   }
 
   func evaluate(at point: UInt64) -> UInt64 {

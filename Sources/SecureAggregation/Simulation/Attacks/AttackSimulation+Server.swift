@@ -42,8 +42,6 @@ extension AttackSimulation {
     }
 
     // Round 4 answered to the attacker, not to the honest server.
-    var seedShares: [SecretShare] = []
-    var keyShares: [SecretShare] = []
     for request in requests {
       guard
         let response = session.client(
@@ -53,19 +51,9 @@ extension AttackSimulation {
           })
       else { continue }
       session.sentResponses[request.recipient] = response
-      for revealed in response.shares where revealed.owner == victim {
-        switch revealed.kind {
-        case .selfMaskSeed: seedShares.append(revealed.share)
-        case .maskingKey: keyShares.append(revealed.share)
-        }
-      }
     }
-    // The corrupt neighbours give both of theirs.
-    for id in corrupt {
-      guard let pair = session.clients[id]?.session?.heldShares[victim] else { continue }
-      seedShares.append(pair.selfMaskSeed)
-      keyShares.append(pair.maskingKey)
-    }
+    let (seedShares, keyShares) = Self.coalitionShares(
+      of: victim, session: session, attackers: corrupt)
     // Every honest input is tried, the victim's and the others'.
     let inputRecovered = Self.coalitionRecoversAnInput(session, attackers: corrupt)
     let threshold = configuration.threshold
@@ -76,7 +64,7 @@ extension AttackSimulation {
         + "\(keyShares.count) of its masking key (t = \(threshold)) with \(corrupt.count) corrupt "
         + "neighbours; "
         + (inputRecovered
-          ? "it stripped every mask and read the victim's input"
+          ? "it stripped every mask from an honest client's input and read it"
           : "the victim's input stayed masked")
         + (isDefended ? "" : "; a malicious server is outside the semi-honest model"))
   }
@@ -168,26 +156,8 @@ extension AttackSimulation {
     -> Bool
   {
     for owner in session.maskedInputs.keys.sorted() where !attackers.contains(owner) {
-      var seedShares: [SecretShare] = []
-      var keyShares: [SecretShare] = []
-      for response in session.sentResponses.values {
-        for revealed in response.shares where revealed.owner == owner {
-          switch revealed.kind {
-          case .selfMaskSeed: seedShares.append(revealed.share)
-          case .maskingKey: keyShares.append(revealed.share)
-          }
-        }
-      }
-      for id in attackers {
-        guard let pair = session.clients[id]?.session?.heldShares[owner] else { continue }
-        // A share the attacker also revealed counts once.
-        if !seedShares.contains(where: { $0.id == pair.selfMaskSeed.id }) {
-          seedShares.append(pair.selfMaskSeed)
-        }
-        if !keyShares.contains(where: { $0.id == pair.maskingKey.id }) {
-          keyShares.append(pair.maskingKey)
-        }
-      }
+      let (seedShares, keyShares) = coalitionShares(
+        of: owner, session: session, attackers: attackers)
       if let stripped = strippedInput(
         of: owner, session: session, seedShares: seedShares, keyShares: keyShares),
         stripped == session.input(for: owner)
@@ -196,6 +166,33 @@ extension AttackSimulation {
       }
     }
     return false
+  }
+
+  /// The shares of `owner`'s two secrets the coalition holds: those revealed in round 4 and
+  /// those the `attackers` hold (a share an attacker also revealed counts once).
+  static func coalitionShares(
+    of owner: ParticipantID, session: AttackSession, attackers: [ParticipantID]
+  ) -> (seed: [SecretShare], key: [SecretShare]) {
+    var seedShares: [SecretShare] = []
+    var keyShares: [SecretShare] = []
+    for response in session.sentResponses.values {
+      for revealed in response.shares where revealed.owner == owner {
+        switch revealed.kind {
+        case .selfMaskSeed: seedShares.append(revealed.share)
+        case .maskingKey: keyShares.append(revealed.share)
+        }
+      }
+    }
+    for id in attackers {
+      guard let pair = session.clients[id]?.session?.heldShares[owner] else { continue }
+      if !seedShares.contains(where: { $0.id == pair.selfMaskSeed.id }) {
+        seedShares.append(pair.selfMaskSeed)
+      }
+      if !keyShares.contains(where: { $0.id == pair.maskingKey.id }) {
+        keyShares.append(pair.maskingKey)
+      }
+    }
+    return (seedShares, keyShares)
   }
 
   /// The victim's masked input with its self mask and every pairwise mask taken off, when t
