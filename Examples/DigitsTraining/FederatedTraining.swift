@@ -57,6 +57,8 @@ public struct FederatedTraining: Sendable {
     public var epsilon: Double?
     /// The δ of the guarantee.
     public var delta = 1e-5
+    /// The accountant that calibrates the noise to ``epsilon``: PLD by default.
+    public var accountant = PrivacyAccountant.default
     /// Bits per element of the secure sum.
     public var bits = 16
     /// The seed of every random choice.
@@ -181,6 +183,7 @@ public struct FederatedTraining: Sendable {
       noise: noise.map(NoiseLevel.noiseMultiplier))
     round.bits = configuration.bits
     round.delta = configuration.delta
+    round.accountant = configuration.accountant
     round.sampling = .poisson(rate: configuration.samplingRate)
     return round
   }

@@ -259,7 +259,12 @@ struct PlanBase {
 
   /// The encoding at total noise multiplier z, or `nil` when b bits leave no useful scale (each
   /// client's noise would fall below one integer unit where the analysis needs it).
-  func noisyEncoding(noiseMultiplier z: Double) throws(PrivateAggregationError) -> Derived? {
+  ///
+  /// With the PLD accountant the report's optimistic lower bound is composed only when
+  /// `lowerBound` (calibration's bisection skips it).
+  func noisyEncoding(noiseMultiplier z: Double, lowerBound: Bool = true)
+    throws(PrivateAggregationError) -> Derived?
+  {
     let n = configuration.clientCount
     let nd = Double(n)
     let k = configuration.headroom
@@ -352,7 +357,9 @@ struct PlanBase {
     do {
       switch configuration.privacy {
       case .distributed(.discreteGaussian):
-        let local = sigmaSum / honest.squareRoot()
+        // The scale cap above puts σ at the sampler's limit at most, up to rounding: clamp
+        // so that rounding cannot step over it.
+        let local = min(sigmaSum / honest.squareRoot(), samplerLimit)
         guard local >= 1 else { return nil }
         let sampler = try DiscreteGaussianSampler(standardDeviation: local)
         clientDeviation = sampler.variance.doubleValue.squareRoot()
@@ -384,7 +391,7 @@ struct PlanBase {
       case .local:
         // Each client adds 1/n of the total variance, as in distributed DP without the dropout
         // margin, but its privacy rests on its own noise alone.
-        let local = sigmaSum / nd.squareRoot()
+        let local = min(sigmaSum / nd.squareRoot(), samplerLimit)
         guard local >= 1 else { return nil }
         let sampler = try DiscreteGaussianSampler(standardDeviation: local)
         clientDeviation = sampler.variance.doubleValue.squareRoot()
@@ -411,9 +418,21 @@ struct PlanBase {
           sensitivity: centralNoise.gridSensitivity, delta: configuration.delta,
           noiseMultiplier: z, relation: relation,
           accountant: "analytic Gaussian (one release, continuous-Gaussian reference)")
+      } else if configuration.accountant == .pld, Self.supportsPrivacyLoss(accounting) {
+        let (dominance, sensitivity) = try Self.dominance(accounting, l2Sensitivity: l2)
+        report = try PrivacyReport.privacyLoss(
+          accountant: Self.accountantName(accounting, .pld), noiseMultiplier: z,
+          sampling: configuration.sampling, rounds: configuration.rounds,
+          delta: configuration.delta, relation: relation, lowerBound: lowerBound
+        ) { (rate, estimate) throws(DifferentialPrivacyError) in
+          try PrivacyLossDistribution.distributed(
+            dominance, l2Sensitivity: sensitivity, dimension: encodedLength,
+            samplingRate: rate, relation: relation, estimate: estimate)
+        }
       } else {
         report = try PrivacyReport.mechanism(
-          accountant: Self.accountantName(accounting), noiseMultiplier: z,
+          accountant: Self.accountantName(accounting, configuration.accountant),
+          noiseMultiplier: z,
           sampling: configuration.sampling, rounds: configuration.rounds,
           delta: configuration.delta, relation: relation, curve: curve)
       }
@@ -440,12 +459,54 @@ struct PlanBase {
     }
   }
 
-  static func accountantName(_ accounting: AggregationPlan.Accounting) -> String {
+  /// A name for the accountant of `accounting`, e.g. "PLD (distributed discrete Gaussian)".
+  static func accountantName(
+    _ accounting: AggregationPlan.Accounting, _ accountant: PrivacyAccountant
+  ) -> String {
+    if accountant == .pld, !supportsPrivacyLoss(accounting) {
+      return "RDP (central discrete Gaussian on a grid finer than PLD supports)"
+    }
+    let prefix = accountant == .pld ? "PLD" : "RDP"
     switch accounting {
-    case .distributedGaussian: return "RDP (distributed discrete Gaussian)"
-    case .distributedSkellam: return "RDP (distributed Skellam)"
-    case .central: return "RDP (central discrete Gaussian on a grid)"
-    case .local: return "RDP (local discrete Gaussian, per client)"
+    case .distributedGaussian: return "\(prefix) (distributed discrete Gaussian)"
+    case .distributedSkellam: return "\(prefix) (distributed Skellam)"
+    case .central: return "\(prefix) (central discrete Gaussian on a grid)"
+    case .local: return "\(prefix) (local discrete Gaussian, per client)"
+    }
+  }
+
+  /// The most grid steps per standard deviation for which central DP is accounted by PLD,
+  /// 2¹⁴: the dominating Gaussian's computation is linear in them. Finer grids (large
+  /// dimensions at small ε) fall back to RDP, and the report's accountant says so.
+  static let largestPrivacyLossGridSteps = 1 << 14
+
+  /// Whether `accounting` can be accounted by PLD (see ``largestPrivacyLossGridSteps``).
+  static func supportsPrivacyLoss(_ accounting: AggregationPlan.Accounting) -> Bool {
+    if case .central(let mechanism) = accounting {
+      return mechanism.stepsPerStandardDeviation <= largestPrivacyLossGridSteps
+    }
+    return true
+  }
+
+  /// The Gaussian that dominates one round's integer noise under `accounting`, with the L2
+  /// sensitivity in the noise's integer units: the summed noise of the distributed mechanisms
+  /// (`l2Sensitivity`, the plan's), one client's noise for local DP, and for central DP the
+  /// discrete Gaussian of 2^k steps per σ with the grid's sensitivity in steps.
+  static func dominance(
+    _ accounting: AggregationPlan.Accounting,
+    l2Sensitivity l2: Double
+  ) throws(DifferentialPrivacyError) -> (GaussianDominance, Double) {
+    switch accounting {
+    case .distributedGaussian(let mechanism): return (try mechanism.gaussianDominance(), l2)
+    case .distributedSkellam(let mechanism): return (try mechanism.gaussianDominance(), l2)
+    case .local(let mechanism): return (try mechanism.gaussianDominance(), l2)
+    case .central(let mechanism):
+      let steps = Double(mechanism.stepsPerStandardDeviation)
+      let sensitivity = mechanism.gridSensitivity / mechanism.resolution
+      let noise = try DistributedDiscreteGaussian(
+        clients: 1, localStandardDeviation: steps, l1Sensitivity: sensitivity,
+        l2Sensitivity: sensitivity, dimension: 1)
+      return (try noise.gaussianDominance(), sensitivity)
     }
   }
 
@@ -473,7 +534,7 @@ struct PlanBase {
   /// encoding is checked to meet it.
   func calibrate(targetEpsilon: Double) throws(PrivateAggregationError) -> Derived {
     func evaluate(_ z: Double) throws(PrivateAggregationError) -> Derived? {
-      guard let found = try? noisyEncoding(noiseMultiplier: z),
+      guard let found = try? noisyEncoding(noiseMultiplier: z, lowerBound: false),
         let report = found.report, report.epsilon.epsilon <= targetEpsilon
       else { return nil }
       return found
@@ -487,6 +548,12 @@ struct PlanBase {
         .calibrationFailed(
           targetEpsilon: targetEpsilon, delta: configuration.delta, largestTried: largest))
     }
-    return best
+    guard configuration.accountant == .pld, !configuration.analyticCentralAccounting,
+      let z = best.noiseMultiplier
+    else {
+      return best
+    }
+    // The report once more, with the PLD's lower bound.
+    return try noisyEncoding(noiseMultiplier: z, lowerBound: true) ?? best
   }
 }

@@ -186,7 +186,7 @@ public struct AggregationPlan: Sendable {
       throw .wrongPhase(expected: "a plan with privacy")
     }
     return try RoundPrivacy(
-      accountant: PlanBase.accountantName(accounting), noiseMultiplier: noiseMultiplier,
+      accountant: PlanBase.accountantName(accounting, .rdp), noiseMultiplier: noiseMultiplier,
       sampling: configuration.sampling, relation: accountingRelation, orders: orders
     ) { (order) throws(DifferentialPrivacyError) in try PlanBase.rdp(accounting, order: order) }
   }
@@ -199,5 +199,7 @@ public struct AggregationPlan: Sendable {
 
   /// A name for the accountant, e.g. "RDP (distributed discrete Gaussian)"; `nil` without
   /// privacy.
-  public var accountantName: String? { accounting.map(PlanBase.accountantName) }
+  public var accountantName: String? {
+    accounting.map { PlanBase.accountantName($0, configuration.accountant) }
+  }
 }

@@ -58,6 +58,11 @@ public struct PrivateAggregationConfiguration: Sendable, Hashable {
   /// whose proven guarantee is the RDP one; the two agree closely at these noise levels
   /// (Canonne, Kamath & Steinke 2020). `false` by default.
   public var analyticCentralAccounting = false
+  /// The accountant of every ε the plan reports and calibrates to: privacy loss distributions
+  /// (`PrivacyAccountant/pld`, the default — tight, with the exact summed noise of the
+  /// distributed mechanisms) or RDP (`PrivacyAccountant/rdp`). ``analyticCentralAccounting``
+  /// takes precedence for central DP.
+  public var accountant: PrivacyAccountant = .default
   /// The neighbour graph; by default SecAgg+ with the parameter finder's degree and threshold.
   public var graph: AggregationConfiguration.Graph?
   /// The Shamir threshold t; by default from the finder or the graph's default.

@@ -6,8 +6,8 @@ struct Calibrate: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Print the smallest noise multiplier meeting a target (ε, δ) over T rounds.",
     discussion: """
-      Bisection on the RDP accountant (relative tolerance 1e-6 for the Gaussian, 1e-4 for the \
-      distributed mechanisms); the multiplier printed always meets the target.
+      Bisection on the accountant (--accountant pld, the default, or rdp; relative tolerance \
+      1e-5 with PLD, 1e-6 with RDP for the Gaussian, 1e-4 for the distributed mechanisms); the multiplier printed always meets the target.
       """
   )
 
@@ -31,17 +31,18 @@ struct Calibrate: ParsableCommand {
         options.sampling == .poisson && options.relation == .addOrRemove ? options.samplingRate : 1
       let result = try Calibration.noiseMultiplier(
         targetEpsilon: targetEpsilon, delta: options.delta, rounds: options.rounds,
-        samplingRate: rate, relation: options.relation.relation)
+        samplingRate: rate, relation: options.relation.relation, accountant: options.accountant)
       report = try PrivacyReport.gaussian(
         noiseMultiplier: result.noiseMultiplier, sampling: options.cohortSampling,
-        rounds: options.rounds, delta: options.delta, relation: options.relation.relation)
+        rounds: options.rounds, delta: options.delta, relation: options.relation.relation,
+        accountant: options.accountant)
     case .distributedGaussian, .skellam:
       let (mechanism, clients, dimension, bits) = try options.distributedParameters()
       let result = try Calibration.distributed(
         mechanism: mechanism, targetEpsilon: targetEpsilon, delta: options.delta,
         rounds: options.rounds, sampling: options.cohortSampling, clients: clients,
         dimension: dimension, bits: bits, clipBound: options.clip,
-        relation: options.relation.relation)
+        relation: options.relation.relation, accountant: options.accountant)
       report = result.report
       fields["scale"] = result.scale
       fields["localStandardDeviation"] = result.localStandardDeviation

@@ -8,7 +8,8 @@ struct Epsilon: ParsableCommand {
     discussion: """
       The noise multiplier z is always the standard deviation of the total noise in the released \
       sum divided by the L2 clip bound C, for every mechanism, so numbers compare across them. ε \
-      is accounted by RDP with the tight conversion to (ε, δ); amplification by sampling is \
+      is accounted by privacy loss distributions (--accountant pld, the default: tight, with \
+      a lower bound printed) or RDP with the tight conversion (--accountant rdp); amplification by sampling is \
       claimed only for Poisson-sampled cohorts, and the ε without it is always shown.
       """
   )
@@ -30,7 +31,8 @@ struct Epsilon: ParsableCommand {
     case .gaussian:
       report = try PrivacyReport.gaussian(
         noiseMultiplier: noiseMultiplier, sampling: options.cohortSampling, rounds: options.rounds,
-        delta: options.delta, relation: options.relation.relation)
+        delta: options.delta, relation: options.relation.relation,
+        accountant: options.accountant)
     case .distributedGaussian, .skellam:
       let (mechanism, clients, dimension, bits) = try options.distributedParameters()
       guard
@@ -38,7 +40,7 @@ struct Epsilon: ParsableCommand {
           mechanism: mechanism, noiseMultiplier: noiseMultiplier, delta: options.delta,
           rounds: options.rounds, sampling: options.cohortSampling, clients: clients,
           dimension: dimension, bits: bits, clipBound: options.clip,
-          relation: options.relation.relation)
+          relation: options.relation.relation, accountant: options.accountant)
       else {
         throw ValidationError(
           "each client's noise would be below one integer unit at z = \(noiseMultiplier); "

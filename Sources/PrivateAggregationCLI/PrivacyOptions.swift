@@ -56,6 +56,14 @@ struct PrivacyOptions: ParsableArguments {
   @Option(help: "Distributed mechanisms: the L2 clip bound C.")
   var clip = 1.0
 
+  @Option(
+    name: .customLong("accountant"),
+    help: "The accountant: pld (privacy loss distributions, tight; default) or rdp.")
+  var accountantOption = AccountantOption.pld
+
+  /// The accountant chosen.
+  var accountant: PrivacyAccountant { accountantOption.accountant }
+
   @Flag(help: "Print one JSON object.")
   var json = false
 
@@ -82,6 +90,7 @@ struct PrivacyOptions: ParsableArguments {
     [
       "epsilon": report.epsilon.epsilon, "delta": report.epsilon.delta,
       "accountant": report.accountant, "order": report.epsilon.order ?? NSNull(),
+      "epsilonLowerBound": report.epsilonLowerBound ?? NSNull(),
       "epsilonWithAmplification": report.epsilonWithAmplification.epsilon,
       "epsilonWithoutAmplification": report.epsilonWithoutAmplification.epsilon,
       "amplificationHolds": report.amplificationHolds, "mechanism": mechanism.rawValue,
@@ -100,6 +109,12 @@ struct PrivacyOptions: ParsableArguments {
         report.accountant, order),
       "protects: \(report.relation.protectionDescription), over \(report.rounds) rounds",
     ]
+    if let lower = report.epsilonLowerBound {
+      lines.append(
+        String(
+          format: "the true ε is at least %.6g (optimistic estimate: the discretization error is below %.2g)",
+          lower, report.epsilon.epsilon - lower))
+    }
     if report.amplificationHolds, samplingRate < 1 {
       lines.append(
         String(
@@ -114,4 +129,12 @@ struct PrivacyOptions: ParsableArguments {
     }
     return lines.joined(separator: "\n")
   }
+}
+
+/// `--accountant pld|rdp`, for `epsilon`, `calibrate` and `tradeoff`.
+enum AccountantOption: String, ExpressibleByArgument, CaseIterable {
+  case pld, rdp
+
+  /// The library's accountant.
+  var accountant: PrivacyAccountant { self == .rdp ? .rdp : .pld }
 }

@@ -8,7 +8,7 @@ import SecureAggregation
 /// aggregation, decoder), with the privacy spent and the error measured.
 extension Simulate {
   enum Accountant: String, ExpressibleByArgument, CaseIterable {
-    case rdp, analytic
+    case pld, rdp, analytic
   }
 
   func validatePrivacyOptions() throws {
@@ -53,6 +53,7 @@ extension Simulate {
     configuration.threshold = threshold
     configuration.minimumSurvivors = minimumSurvivors
     configuration.analyticCentralAccounting = accountant == .analytic
+    configuration.accountant = accountant == .rdp ? .rdp : .pld
     if complete {
       configuration.graph = .complete
     } else if let neighbors {

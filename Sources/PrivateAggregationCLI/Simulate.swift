@@ -121,7 +121,7 @@ struct Simulate: ParsableCommand {
 
   @Option(
     help:
-      "With --privacy central: rdp (the accountant of the distributed modes; default) or analytic (the analytic Gaussian, one release)."
+      "pld (privacy loss distributions, tight; default), rdp, or with --privacy central analytic (the analytic Gaussian, one release)."
   )
   var accountant: Accountant?
 

@@ -80,6 +80,11 @@ extension Calibration {
   /// - Returns: the scale, each client's noise, the sensitivities and the report; `nil` for the
   ///   discrete Gaussian when each client's noise would be below one integer unit (σ < 1), which
   ///   its analysis does not cover.
+  /// With the PLD accountant (the default) the noise's exact summed distribution is carried
+  /// through the Gaussian that dominates it (``GaussianDominance``,
+  /// ``PrivacyLossDistribution/distributed(_:l2Sensitivity:dimension:samplingRate:relation:valueDiscretization:estimate:tailMass:)``);
+  /// with RDP, through the papers' RDP bounds.
+  ///
   /// - Throws: ``DifferentialPrivacyError/bitWidthTooSmall(bits:clients:standardDeviations:)``
   ///   and parameter errors.
   public static func distributedAccounting(
@@ -94,7 +99,34 @@ extension Calibration {
     clipBound: Double = 1,
     beta: Double = 0.606_530_659_712_633_4,
     standardDeviations: Double = 4,
-    relation: NeighboringRelation = .addOrRemoveOne
+    relation: NeighboringRelation = .addOrRemoveOne,
+    accountant: PrivacyAccountant = .default
+  ) throws(DifferentialPrivacyError) -> DistributedCalibration? {
+    try distributedAccounting(
+      mechanism: mechanism, noiseMultiplier: z, delta: delta, rounds: rounds,
+      sampling: sampling, clients: clients, dimension: dimension, bits: bits,
+      clipBound: clipBound, beta: beta, standardDeviations: standardDeviations,
+      relation: relation, accountant: accountant, lowerBound: true)
+  }
+
+  /// ``distributedAccounting(mechanism:noiseMultiplier:delta:rounds:sampling:clients:dimension:bits:clipBound:beta:standardDeviations:relation:accountant:)``,
+  /// with the PLD's optimistic lower bound computed only when `lowerBound` (calibration's
+  /// bisection skips it).
+  static func distributedAccounting(
+    mechanism: DistributedMechanism,
+    noiseMultiplier z: Double,
+    delta: Double,
+    rounds: Int,
+    sampling: CohortSampling,
+    clients: Int,
+    dimension: Int,
+    bits: Int,
+    clipBound: Double,
+    beta: Double,
+    standardDeviations: Double,
+    relation: NeighboringRelation,
+    accountant: PrivacyAccountant,
+    lowerBound: Bool
   ) throws(DifferentialPrivacyError) -> DistributedCalibration? {
     let padded = RoundedSensitivity.paddedDimension(for: dimension)
     let scale = try scale(
@@ -110,6 +142,14 @@ extension Calibration {
       let noise = try DistributedDiscreteGaussian(
         clients: clients, localStandardDeviation: local, l1Sensitivity: sensitivity.l1,
         l2Sensitivity: sensitivity.l2, dimension: sensitivity.paddedDimension)
+      if accountant == .pld {
+        report = try PrivacyReport.distributed(
+          accountant: "PLD (distributed discrete Gaussian, exact summed noise)",
+          dominance: noise.gaussianDominance(), sensitivity: sensitivity, noiseMultiplier: z,
+          sampling: sampling, rounds: rounds, delta: delta, relation: relation,
+          lowerBound: lowerBound)
+        break
+      }
       report = try PrivacyReport.mechanism(
         accountant: "RDP (distributed discrete Gaussian)", noiseMultiplier: z,
         sampling: sampling, rounds: rounds, delta: delta, relation: relation
@@ -118,6 +158,14 @@ extension Calibration {
       let noise = try DistributedSkellam(
         clients: clients, localVariance: local * local, l1Sensitivity: sensitivity.l1,
         l2Sensitivity: sensitivity.l2)
+      if accountant == .pld {
+        report = try PrivacyReport.distributed(
+          accountant: "PLD (distributed Skellam, exact summed noise)",
+          dominance: noise.gaussianDominance(), sensitivity: sensitivity, noiseMultiplier: z,
+          sampling: sampling, rounds: rounds, delta: delta, relation: relation,
+          lowerBound: lowerBound)
+        break
+      }
       report = try PrivacyReport.mechanism(
         accountant: "RDP (distributed Skellam)", noiseMultiplier: z,
         sampling: sampling, rounds: rounds, delta: delta, relation: relation
@@ -153,6 +201,7 @@ extension Calibration {
   ///   - beta: the conditional-rounding parameter β in [0, 1); e^{−1/2} by default.
   ///   - standardDeviations: the headroom k; 4 by default.
   ///   - relation: the neighbouring relation; add-or-remove-one by default.
+  ///   - accountant: ``PrivacyAccountant/pld`` (the default) or ``PrivacyAccountant/rdp``.
   /// - Throws: ``DifferentialPrivacyError/bitWidthTooSmall(bits:clients:standardDeviations:)``
   ///   or ``DifferentialPrivacyError/calibrationFailed(targetEpsilon:delta:largestTried:)``.
   public static func distributed(
@@ -167,7 +216,8 @@ extension Calibration {
     clipBound: Double = 1,
     beta: Double = 0.606_530_659_712_633_4,
     standardDeviations: Double = 4,
-    relation: NeighboringRelation = .addOrRemoveOne
+    relation: NeighboringRelation = .addOrRemoveOne,
+    accountant: PrivacyAccountant = .default
   ) throws(DifferentialPrivacyError) -> DistributedCalibration {
     try Validation.positive(targetEpsilon, "targetEpsilon")
     try Validation.count(rounds, "rounds", minimum: 1)
@@ -179,7 +229,7 @@ extension Calibration {
           mechanism: mechanism, noiseMultiplier: z, delta: delta, rounds: rounds,
           sampling: sampling, clients: clients, dimension: dimension, bits: bits,
           clipBound: clipBound, beta: beta, standardDeviations: standardDeviations,
-          relation: relation),
+          relation: relation, accountant: accountant, lowerBound: false),
         found.report.epsilon.epsilon <= targetEpsilon
       else { return nil }
       return found
@@ -187,7 +237,13 @@ extension Calibration {
     guard let best else {
       throw .calibrationFailed(targetEpsilon: targetEpsilon, delta: delta, largestTried: largest)
     }
-    return best
+    guard accountant == .pld else { return best }
+    // The report once more, with the PLD's lower bound.
+    return try distributedAccounting(
+      mechanism: mechanism, noiseMultiplier: best.noiseMultiplier, delta: delta, rounds: rounds,
+      sampling: sampling, clients: clients, dimension: dimension, bits: bits,
+      clipBound: clipBound, beta: beta, standardDeviations: standardDeviations,
+      relation: relation, accountant: accountant, lowerBound: true) ?? best
   }
 
   /// The smallest noise multiplier z (to a relative `relativeTolerance`) at which `evaluate`

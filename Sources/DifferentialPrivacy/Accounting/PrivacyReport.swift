@@ -46,6 +46,33 @@ public struct PrivacyReport: Sendable, Hashable {
   /// cohorts under ``NeighboringRelation/addOrRemoveOne`` (the subsampled-Gaussian analysis is
   /// for adding or removing one client).
   public let amplificationHolds: Bool
+  /// For a PLD accountant: the optimistic estimate of the ε that holds, a lower bound on the
+  /// true ε, so the reported ``epsilon`` exceeds the truth by at most ``epsilon`` − this (the
+  /// discretization error, bounded). `nil` for the other accountants (RDP's slack is not
+  /// measured; the analytic Gaussian is exact).
+  public let epsilonLowerBound: Double?
+
+  init(
+    relation: NeighboringRelation,
+    accountant: String,
+    noiseMultiplier: Double,
+    sampling: CohortSampling,
+    rounds: Int,
+    epsilonWithAmplification: EpsilonAtOrder,
+    epsilonWithoutAmplification: EpsilonAtOrder,
+    amplificationHolds: Bool,
+    epsilonLowerBound: Double? = nil
+  ) {
+    self.relation = relation
+    self.accountant = accountant
+    self.noiseMultiplier = noiseMultiplier
+    self.sampling = sampling
+    self.rounds = rounds
+    self.epsilonWithAmplification = epsilonWithAmplification
+    self.epsilonWithoutAmplification = epsilonWithoutAmplification
+    self.amplificationHolds = amplificationHolds
+    self.epsilonLowerBound = epsilonLowerBound
+  }
 
   /// The ε that holds: with amplification when ``amplificationHolds``, else without it.
   public var epsilon: EpsilonAtOrder {
@@ -53,7 +80,9 @@ public struct PrivacyReport: Sendable, Hashable {
   }
 
   /// The report for T rounds of Gaussian noise with multiplier z = σ/C, each round's cohort
-  /// chosen by `sampling`, accounted by RDP on `orders` with the tighter conversion.
+  /// chosen by `sampling`, accounted by `accountant`: privacy loss distributions
+  /// (``PrivacyLossDistribution/gaussian(standardDeviation:sensitivity:samplingRate:relation:valueDiscretization:estimate:tailMass:)``,
+  /// the default) or RDP on `orders` with the tighter conversion.
   ///
   /// Under ``NeighboringRelation/replaceOne`` the L2 sensitivity is 2C, so each round is a
   /// Gaussian with noise multiplier z/2 for the accountant, and no amplification is claimed.
@@ -64,15 +93,28 @@ public struct PrivacyReport: Sendable, Hashable {
   ///   - rounds: T ≥ 0.
   ///   - delta: 0 < δ < 1.
   ///   - relation: the neighbouring relation; add-or-remove-one by default.
-  ///   - orders: the Rényi orders; ``RDP/defaultOrders`` by default.
+  ///   - orders: the Rényi orders of the RDP accountant; ``RDP/defaultOrders`` by default.
+  ///   - accountant: ``PrivacyAccountant/pld`` (the default) or ``PrivacyAccountant/rdp``.
   public static func gaussian(
     noiseMultiplier: Double,
     sampling: CohortSampling,
     rounds: Int,
     delta: Double,
     relation: NeighboringRelation = .addOrRemoveOne,
-    orders: [Double] = RDP.defaultOrders
+    orders: [Double] = RDP.defaultOrders,
+    accountant: PrivacyAccountant = .default
   ) throws(DifferentialPrivacyError) -> PrivacyReport {
+    if accountant == .pld {
+      try Validation.positive(noiseMultiplier, "noiseMultiplier")
+      return try privacyLoss(
+        accountant: "PLD (Poisson-subsampled Gaussian)", noiseMultiplier: noiseMultiplier,
+        sampling: sampling, rounds: rounds, delta: delta, relation: relation
+      ) { (rate, estimate) throws(DifferentialPrivacyError) in
+        try PrivacyLossDistribution.gaussian(
+          standardDeviation: noiseMultiplier, samplingRate: rate, relation: relation,
+          estimate: estimate)
+      }
+    }
     try Validation.positive(noiseMultiplier, "noiseMultiplier")
     try Validation.samplingRate(sampling.rate)
     try Validation.count(rounds, "rounds", minimum: 0)

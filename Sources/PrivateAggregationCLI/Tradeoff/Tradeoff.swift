@@ -58,6 +58,14 @@ struct Tradeoff: ParsableCommand {
     help: "Bit widths for the distributed mechanisms (default: 12 14 16 for mean, 16 for digits).")
   var bits: [Int] = []
 
+  @Option(
+    name: .customLong("accountant"),
+    help: "The accountant: pld (privacy loss distributions, tight; default) or rdp.")
+  var accountantOption = AccountantOption.pld
+
+  /// The accountant chosen.
+  var accountant: PrivacyAccountant { accountantOption.accountant }
+
   @Option(help: "Runs (seeds) per point.")
   var repeats = 10
 
@@ -153,12 +161,15 @@ struct Tradeoff: ParsableCommand {
           cancels exactly).
           """,
         kind: .mean(
-          MeanTask(clients: clientCount, dimension: dimension, clip: clip, delta: delta)))
+          MeanTask(
+            clients: clientCount, dimension: dimension, clip: clip, delta: delta,
+            accountant: accountant)))
     case .digits:
       var training = FederatedTraining.Configuration()
       training.clients = clientCount
       training.rounds = rounds
       training.delta = delta
+      training.accountant = accountant
       return TradeoffSweep(
         points: points,
         header: """

@@ -59,6 +59,7 @@ struct MeanTask: Sendable {
   let dimension: Int
   let clip: Double
   let delta: Double
+  let accountant: PrivacyAccountant
 
   /// The point's plan: one release, every client sampled, no dropouts planned for (the sweep
   /// drops nobody, so the noise is sized for all n clients, as in Kairouz et al.).
@@ -70,6 +71,7 @@ struct MeanTask: Sendable {
     configuration.delta = delta
     configuration.expectedDropoutRate = 0
     configuration.analyticCentralAccounting = point.mechanism == .centralAnalytic
+    configuration.accountant = accountant
     return try AggregationPlan(configuration)
   }
 

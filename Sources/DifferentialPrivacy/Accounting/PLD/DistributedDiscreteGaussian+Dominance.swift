@@ -14,6 +14,16 @@ extension DistributedDiscreteGaussian {
   /// work is moderate, the summed pmf is instead computed exactly, by direct convolution of the
   /// n discrete Gaussian pmfs (every term positive, so the tails keep their relative precision).
   public func gaussianDominance() throws(DifferentialPrivacyError) -> GaussianDominance {
+    let key = GaussianDominance.CacheKey(
+      kind: "ddg", parameters: [UInt64(clients), localStandardDeviation.bitPattern],
+      largestShift: Int(l2Sensitivity.rounded(.up)))
+    return try GaussianDominance.cached(key) { () throws(DifferentialPrivacyError) in
+      try computeGaussianDominance()
+    }
+  }
+
+  /// ``gaussianDominance()`` without the cache.
+  func computeGaussianDominance() throws(DifferentialPrivacyError) -> GaussianDominance {
     let variance = localStandardDeviation * localStandardDeviation
     let central = Double(clients) * variance
     let largestShift = Int(l2Sensitivity.rounded(.up))
@@ -123,6 +133,16 @@ extension DistributedSkellam {
   /// e^{−50}, and the masses from their running products, normalized to sum to 1 — all in log
   /// space, so no tail underflows.
   public func gaussianDominance() throws(DifferentialPrivacyError) -> GaussianDominance {
+    let key = GaussianDominance.CacheKey(
+      kind: "skellam", parameters: [centralVariance.bitPattern],
+      largestShift: Int(l2Sensitivity.rounded(.up)))
+    return try GaussianDominance.cached(key) { () throws(DifferentialPrivacyError) in
+      try computeGaussianDominance()
+    }
+  }
+
+  /// ``gaussianDominance()`` without the cache.
+  func computeGaussianDominance() throws(DifferentialPrivacyError) -> GaussianDominance {
     let mu = centralVariance
     let largestShift = Int(l2Sensitivity.rounded(.up))
     var count = largestShift + Int((20 * mu.squareRoot()).rounded(.up)) + 64

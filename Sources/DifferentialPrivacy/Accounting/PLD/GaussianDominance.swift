@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A Gaussian mechanism that dominates an additive integer-noise mechanism in any dimension:
 /// the exact privacy of the integer noise, carried to d coordinates through Gaussian
@@ -47,6 +48,35 @@ public struct GaussianDominance: Sendable, Hashable, Codable {
   /// The slack β the range is chosen for: 10⁻⁴⁰.
   static let targetSlack = 1e-40
 
+  /// What identifies a computation: the noise's kind and exact parameters, and the largest
+  /// shift.
+  struct CacheKey: Hashable {
+    /// The noise: "ddg" or "skellam".
+    var kind: String
+    /// Its parameters' bit patterns (clients, σ or μ), so equal inputs only share an entry.
+    var parameters: [UInt64]
+    /// The largest shift.
+    var largestShift: Int
+  }
+
+  /// Recent results, so that a calibration's final report and repeated plans do not recompute
+  /// them; at most 512 entries, cleared when full.
+  private static let cache = Mutex<[CacheKey: GaussianDominance]>([:])
+
+  /// The cached value for `key`, or `compute()`'s, stored.
+  static func cached(
+    _ key: CacheKey,
+    _ compute: () throws(DifferentialPrivacyError) -> GaussianDominance
+  ) throws(DifferentialPrivacyError) -> GaussianDominance {
+    if let hit = cache.withLock({ $0[key] }) { return hit }
+    let value = try compute()
+    cache.withLock { entries in
+      if entries.count >= 512 { entries.removeAll() }
+      entries[key] = value
+    }
+    return value
+  }
+
   /// The dominance computed from the noise's log mass function on 0…`count − 1` (symmetric, so
   /// only z ≥ 0 is given), known to within e^{±η}.
   ///
@@ -93,19 +123,36 @@ public struct GaussianDominance: Sendable, Hashable, Codable {
     let slack = exp(logSurvival(halfWidth - largestShift) + eta)
     // g(o) = Φ̄⁻¹(P(Z ≥ o)), bounded above and below when masses are known to e^{±η}; each
     // from the smaller of the two tails for accuracy.
+    // Each inversion starts from the previous threshold's value, so Newton's method needs one
+    // or two steps.
+    var guess = (lower: 0.0, upper: 0.0)
     func bounds(_ o: Int) -> (lower: Double, upper: Double) {
       let logS = logSurvival(o)
       let logF = logCumulative(o)
-      if logS <= logF {
-        return (
-          NormalQuantile.inverseSurvival(logProbability: min(0, logS + eta)),
-          NormalQuantile.inverseSurvival(logProbability: logS - eta)
+      let result: (lower: Double, upper: Double)
+      if eta == 0 {
+        // One inversion: the two bounds coincide.
+        let value =
+          logS <= logF
+          ? NormalQuantile.inverseSurvival(logProbability: logS, startingAt: guess.lower)
+          : -NormalQuantile.inverseSurvival(logProbability: logF, startingAt: -guess.lower)
+        result = (value, value)
+      } else if logS <= logF {
+        result = (
+          NormalQuantile.inverseSurvival(
+            logProbability: min(0, logS + eta), startingAt: guess.lower),
+          NormalQuantile.inverseSurvival(logProbability: logS - eta, startingAt: guess.upper)
+        )
+      } else {
+        result = (
+          -NormalQuantile.inverseSurvival(
+            logProbability: logF - eta, startingAt: -guess.lower),
+          -NormalQuantile.inverseSurvival(
+            logProbability: min(0, logF + eta), startingAt: -guess.upper)
         )
       }
-      return (
-        -NormalQuantile.inverseSurvival(logProbability: logF - eta),
-        -NormalQuantile.inverseSurvival(logProbability: min(0, logF + eta))
-      )
+      guess = result
+      return result
     }
     var mu = 0.0
     var previous = bounds(-halfWidth)
@@ -133,9 +180,12 @@ enum NormalQuantile {
     log(0.5) + SpecialFunctions.logErfc(x / 2.0.squareRoot())
   }
 
-  /// The x with log Φ̄(x) = `logProbability` (< 0; +∞ for −∞), by Newton's method on log Φ̄,
-  /// safeguarded by bisection, to a relative precision of about 10⁻¹⁴.
-  static func inverseSurvival(logProbability target: Double) -> Double {
+  /// The x with log Φ̄(x) = `logProbability` (< 0; +∞ for −∞), by Newton's method on log Φ̄
+  /// from `start` (a nearby solution, when known), safeguarded by bisection, to a relative
+  /// precision of about 10⁻¹⁴.
+  static func inverseSurvival(logProbability target: Double, startingAt start: Double? = nil)
+    -> Double
+  {
     if target == -.infinity { return .infinity }
     if target >= 0 { return -.infinity }
     // Bracket: log Φ̄ is decreasing.
@@ -147,9 +197,12 @@ enum NormalQuantile {
       low = 0
     }
     // Start from the tail approximation or 0.
-    var x = target < log(0.5) ? max(low, min(high, (-2 * target - log(-4 * Double.pi * target)).squareRoot())) : 0
-    for _ in 0..<100 {
+    let tailGuess =
+      target < log(0.5) ? (-2 * target - log(-4 * Double.pi * target)).squareRoot() : 0
+    var x = max(low, min(high, start.flatMap { $0.isFinite ? $0 : nil } ?? tailGuess))
+    for _ in 0..<60 {
       let value = logSurvival(x) - target
+      if value == 0 { return x }
       if value > 0 { low = max(low, x) } else { high = min(high, x) }
       // d/dx log Φ̄(x) = −φ(x)/Φ̄(x).
       let logDensity = -0.5 * x * x - 0.5 * log(2 * Double.pi)
@@ -158,7 +211,8 @@ enum NormalQuantile {
       if !(next > low && next < high) || !next.isFinite {
         next = 0.5 * (low + high)
       }
-      if abs(next - x) <= 1e-15 * max(1, abs(x)) {
+      // Round-off in log Φ̄ limits x to about 10⁻¹⁵ relative; stop a little above it.
+      if abs(next - x) <= 1e-14 * max(1, abs(x)) {
         return next
       }
       x = next
