@@ -44,8 +44,9 @@ import Testing
     #expect(first.rounds == second.rounds)
     #expect(first.model == second.model)
     let spent = try #require(first.epsilonSpent)
-    // Calibrated at the expected cohort size; actual cohorts vary, so within a few percent.
-    #expect(spent > 7 && spent < 8.5)
+    // Calibrated at the expected cohort size (24); the actual cohorts (26, 25, 24 with this seed)
+    // are planned at the same z, so the ε spent stays within 2 % of the target (7.9992 here).
+    #expect(abs(spent / 8 - 1) <= 0.02, "ε spent \(spent) for a target of 8")
     // Counted without amplification the same three rounds cost more.
     let full = try #require(first.epsilonWithoutAmplification)
     #expect(full > spent)

@@ -39,8 +39,10 @@ import Testing
     #expect(result["epsilon"] is NSNull)
     let bound = try #require(result["quantizationErrorBound"] as? Double)
     let mse = try #require(result["meanSquaredError"] as? Double)
-    // Each coordinate of the mean is within bound/survivors of the truth.
-    #expect(mse < bound * bound)
+    let survivors = Double(try #require(result["survivors"] as? Int))
+    // Each coordinate of the mean is within bound/survivors of the truth, so their mean square is
+    // below (bound/survivors)².
+    #expect(mse < (bound / survivors) * (bound / survivors))
   }
 
   @Test func centralAnalyticIsOneReleaseAndBelowRDP() throws {

@@ -44,7 +44,16 @@ import Testing
       targetEpsilon: 3, delta: 1e-5, rounds: 50, samplingRate: 0.1)
     #expect(result.noiseMultiplier >= amplified.noiseMultiplier)
     #expect(gaussian.noiseMultiplier > amplified.noiseMultiplier)
-    // Slightly less noise misses the target (up to the bisection's 1e-4).
+    // Slightly less noise misses the target: the bisection stops within a relative 1e-4 of the
+    // smallest z that meets it, so 2e-4 below the returned z (and 1 % below) ε exceeds 3.
+    for factor in [1 - 2e-4, 0.99] {
+      let weaker = try #require(
+        try Calibration.distributedAccounting(
+          mechanism: mechanism, noiseMultiplier: result.noiseMultiplier * factor, delta: 1e-5,
+          rounds: 50, sampling: .poisson(rate: 0.1), clients: 100, dimension: 1000, bits: 20))
+      #expect(weaker.report.epsilon.epsilon > 3, "z·\(factor): ε = \(weaker.report.epsilon)")
+    }
+    // And a looser target needs less noise.
     let smaller = try Calibration.distributed(
       mechanism: mechanism, targetEpsilon: 3.5, delta: 1e-5, rounds: 50,
       sampling: .poisson(rate: 0.1), clients: 100, dimension: 1000, bits: 20)
