@@ -59,10 +59,14 @@ public struct PrivateAggregationConfiguration: Sendable, Hashable {
   /// (Canonne, Kamath & Steinke 2020). `false` by default.
   public var analyticCentralAccounting = false
   /// The accountant of every ε the plan reports and calibrates to: privacy loss distributions
-  /// (`PrivacyAccountant/pld`, the default — tight, with the exact summed noise of the
-  /// distributed mechanisms) or RDP (`PrivacyAccountant/rdp`). ``analyticCentralAccounting``
-  /// takes precedence for central DP.
-  public var accountant: PrivacyAccountant = .default
+  /// (`PrivacyAccountant/pld` — tight, with the exact summed noise of the distributed
+  /// mechanisms) or RDP (`PrivacyAccountant/rdp`). ``analyticCentralAccounting`` takes
+  /// precedence for central DP.
+  ///
+  /// RDP by default for now: ``PrivacyLedger`` still composes rounds by RDP, and a plan
+  /// calibrated by PLD would show more ε in the ledger than it was calibrated to. Choose PLD for
+  /// a single release, or when the ledger is not used.
+  public var accountant: PrivacyAccountant = .rdp
   /// The neighbour graph; by default SecAgg+ with the parameter finder's degree and threshold.
   public var graph: AggregationConfiguration.Graph?
   /// The Shamir threshold t; by default from the finder or the graph's default.

@@ -112,7 +112,8 @@ struct PrivacyOptions: ParsableArguments {
     if let lower = report.epsilonLowerBound {
       lines.append(
         String(
-          format: "the true ε is at least %.6g (optimistic estimate: the discretization error is below %.2g)",
+          format:
+            "the true ε is at least %.6g (optimistic estimate: the discretization error is below %.2g)",
           lower, report.epsilon.epsilon - lower))
     }
     if report.amplificationHolds, samplingRate < 1 {

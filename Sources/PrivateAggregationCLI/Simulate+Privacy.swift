@@ -53,7 +53,8 @@ extension Simulate {
     configuration.threshold = threshold
     configuration.minimumSurvivors = minimumSurvivors
     configuration.analyticCentralAccounting = accountant == .analytic
-    configuration.accountant = accountant == .rdp ? .rdp : .pld
+    // The configuration's own default (RDP, the ledger's accountant) unless --accountant pld.
+    if accountant == .pld { configuration.accountant = .pld }
     if complete {
       configuration.graph = .complete
     } else if let neighbors {

@@ -20,7 +20,7 @@ import Testing
   @Test func epsilonMatchesDpAccounting() throws {
     let command = try Epsilon.parse([
       "--noise-multiplier", "1", "--sampling-rate", "0.01", "--rounds", "100", "--delta", "1e-5",
-      "--json",
+      "--accountant", "rdp", "--json",
     ])
     let fields = try json(try command.output())
     let epsilon = try number(fields, "epsilon")
@@ -31,6 +31,21 @@ import Testing
     #expect(fields["relation"] as? String == "add-or-remove-one")
     #expect(fields["amplificationHolds"] as? Bool == true)
     #expect(try number(fields, "epsilonWithoutAmplification") > epsilon)
+  }
+
+  /// The default accountant is PLD: one Gaussian release at z = 1, δ = 1e-5 is the analytic
+  /// Gaussian's exact ε = 4.3771780957 (Balle & Wang 2018, the curve AnalyticGaussianTests pins
+  /// to 50-digit closed forms), reported from above within 10⁻⁴, with a lower bound below it.
+  @Test func pldIsTheDefaultAndTight() throws {
+    let fields = try json(try Epsilon.parse(["--noise-multiplier", "1", "--json"]).output())
+    let exact = 4.3771780957
+    let epsilon = try number(fields, "epsilon")
+    #expect(epsilon >= exact && epsilon <= exact + 1e-4, "ε = \(epsilon)")
+    #expect(try number(fields, "epsilonLowerBound") <= exact)
+    #expect((fields["accountant"] as? String)?.hasPrefix("PLD") == true)
+    let rdp = try json(
+      try Epsilon.parse(["--noise-multiplier", "1", "--accountant", "rdp", "--json"]).output())
+    #expect(try number(rdp, "epsilon") > epsilon * 1.05)
   }
 
   /// The text report says what the ε protects and gives the ε without amplification.
@@ -45,12 +60,13 @@ import Testing
   @Test func serverChosenCohortsAreNotAmplified() throws {
     let poisson = try json(
       try Epsilon.parse([
-        "--noise-multiplier", "1", "--sampling-rate", "0.01", "--rounds", "100", "--json",
+        "--noise-multiplier", "1", "--sampling-rate", "0.01", "--rounds", "100",
+        "--accountant", "rdp", "--json",
       ]).output())
     let server = try json(
       try Epsilon.parse([
         "--noise-multiplier", "1", "--sampling-rate", "0.01", "--rounds", "100",
-        "--sampling", "server", "--json",
+        "--sampling", "server", "--accountant", "rdp", "--json",
       ]).output())
     #expect(server["amplificationHolds"] as? Bool == false)
     #expect(try number(server, "epsilon") == (try number(server, "epsilonWithoutAmplification")))
@@ -77,7 +93,7 @@ import Testing
     let fields = try json(
       try Calibrate.parse([
         "--target-epsilon", "1.214145294", "--sampling-rate", "0.01", "--rounds", "100",
-        "--delta", "1e-5", "--json",
+        "--delta", "1e-5", "--accountant", "rdp", "--json",
       ]).output())
     let z = try number(fields, "noiseMultiplier")
     #expect(abs(z - 1) <= 2e-6, "z = \(z)")

@@ -60,8 +60,9 @@ struct Tradeoff: ParsableCommand {
 
   @Option(
     name: .customLong("accountant"),
-    help: "The accountant: pld (privacy loss distributions, tight; default) or rdp.")
-  var accountantOption = AccountantOption.pld
+    help:
+      "The accountant: pld (privacy loss distributions, tight) or rdp (the default, the ledger's).")
+  var accountantOption = AccountantOption.rdp
 
   /// The accountant chosen.
   var accountant: PrivacyAccountant { accountantOption.accountant }

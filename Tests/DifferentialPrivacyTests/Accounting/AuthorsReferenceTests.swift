@@ -384,7 +384,7 @@ import Testing
         rounds: expected.rounds, sampling: .poisson(rate: expected.rate),
         clients: expected.clients, dimension: expected.dimension, bits: expected.bits,
         clipBound: expected.clipBound, beta: expected.beta,
-        standardDeviations: standardDeviations))
+        standardDeviations: standardDeviations, accountant: .rdp))
     #expect(found.scale == scale)
     #expect(found.sensitivity.paddedDimension == expected.dimension)
     worst = max(

@@ -30,18 +30,18 @@ import Testing
   ) throws {
     let result = try Calibration.distributed(
       mechanism: mechanism, targetEpsilon: 3, delta: 1e-5, rounds: 50,
-      sampling: .poisson(rate: 0.1), clients: 100, dimension: 1000, bits: 20)
+      sampling: .poisson(rate: 0.1), clients: 100, dimension: 1000, bits: 20, accountant: .rdp)
     #expect(result.report.epsilon.epsilon <= 3)
     #expect(result.report.amplificationHolds)
     #expect(result.sensitivity.paddedDimension == 1024)
     #expect(result.localStandardDeviation >= 1)
     let gaussian = try Calibration.noiseMultiplier(
-      targetEpsilon: 3, delta: 1e-5, rounds: 50, samplingRate: 1)
+      targetEpsilon: 3, delta: 1e-5, rounds: 50, samplingRate: 1, accountant: .rdp)
     // The discrete mechanism is accounted without the Gaussian's exact amplification, so compare
     // against the unamplified Gaussian only loosely: it must not need less noise than the
     // Gaussian with amplification.
     let amplified = try Calibration.noiseMultiplier(
-      targetEpsilon: 3, delta: 1e-5, rounds: 50, samplingRate: 0.1)
+      targetEpsilon: 3, delta: 1e-5, rounds: 50, samplingRate: 0.1, accountant: .rdp)
     #expect(result.noiseMultiplier >= amplified.noiseMultiplier)
     #expect(gaussian.noiseMultiplier > amplified.noiseMultiplier)
     // Slightly less noise misses the target: the bisection stops within a relative 1e-4 of the
@@ -50,13 +50,14 @@ import Testing
       let weaker = try #require(
         try Calibration.distributedAccounting(
           mechanism: mechanism, noiseMultiplier: result.noiseMultiplier * factor, delta: 1e-5,
-          rounds: 50, sampling: .poisson(rate: 0.1), clients: 100, dimension: 1000, bits: 20))
+          rounds: 50, sampling: .poisson(rate: 0.1), clients: 100, dimension: 1000, bits: 20,
+          accountant: .rdp))
       #expect(weaker.report.epsilon.epsilon > 3, "z·\(factor): ε = \(weaker.report.epsilon)")
     }
     // And a looser target needs less noise.
     let smaller = try Calibration.distributed(
       mechanism: mechanism, targetEpsilon: 3.5, delta: 1e-5, rounds: 50,
-      sampling: .poisson(rate: 0.1), clients: 100, dimension: 1000, bits: 20)
+      sampling: .poisson(rate: 0.1), clients: 100, dimension: 1000, bits: 20, accountant: .rdp)
     #expect(smaller.noiseMultiplier < result.noiseMultiplier)
     print(
       "\(mechanism): z \(result.noiseMultiplier), scale \(result.scale), "
@@ -73,7 +74,8 @@ import Testing
     ) {
       try Calibration.distributed(
         mechanism: .discreteGaussian, targetEpsilon: 0.5, delta: 1e-5, rounds: 1000,
-        sampling: .chosenByServer(fraction: 1), clients: 10, dimension: 100_000, bits: 8)
+        sampling: .chosenByServer(fraction: 1), clients: 10, dimension: 100_000, bits: 8,
+        accountant: .rdp)
     }
   }
 }
@@ -85,17 +87,18 @@ import Testing
   func accountingAgreesWithCalibration(mechanism: DistributedMechanism) throws {
     let calibrated = try Calibration.distributed(
       mechanism: mechanism, targetEpsilon: 3, delta: 1e-5, rounds: 10,
-      sampling: .poisson(rate: 1), clients: 100, dimension: 1000, bits: 16)
+      sampling: .poisson(rate: 1), clients: 100, dimension: 1000, bits: 16, accountant: .rdp)
     let again = try #require(
       try Calibration.distributedAccounting(
         mechanism: mechanism, noiseMultiplier: calibrated.noiseMultiplier, delta: 1e-5, rounds: 10,
-        sampling: .poisson(rate: 1), clients: 100, dimension: 1000, bits: 16))
+        sampling: .poisson(rate: 1), clients: 100, dimension: 1000, bits: 16, accountant: .rdp))
     #expect(again.report.epsilon == calibrated.report.epsilon)
     #expect(again.scale == calibrated.scale)
     let noisier = try #require(
       try Calibration.distributedAccounting(
         mechanism: mechanism, noiseMultiplier: calibrated.noiseMultiplier * 0.8, delta: 1e-5,
-        rounds: 10, sampling: .poisson(rate: 1), clients: 100, dimension: 1000, bits: 16))
+        rounds: 10, sampling: .poisson(rate: 1), clients: 100, dimension: 1000, bits: 16,
+        accountant: .rdp))
     #expect(noisier.report.epsilon.epsilon > 3)
   }
 }

@@ -67,7 +67,7 @@ import Testing
     // The discrete mechanism never beats the Gaussian of the same total noise and sensitivity.
     let gaussian = try PrivacyReport.gaussian(
       noiseMultiplier: mechanism.centralStandardDeviation / bounds.l2,
-      sampling: .chosenByServer(fraction: 0.1), rounds: 100, delta: 1e-5)
+      sampling: .chosenByServer(fraction: 0.1), rounds: 100, delta: 1e-5, accountant: .rdp)
     #expect(chosen.epsilon.epsilon >= gaussian.epsilon.epsilon)
   }
 }

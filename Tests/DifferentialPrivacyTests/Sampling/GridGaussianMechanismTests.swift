@@ -91,12 +91,12 @@ import Testing
     let report = try mechanism.report(sampling: .poisson(rate: 1), rounds: 10, delta: 1e-5)
     let gaussian = try PrivacyReport.gaussian(
       noiseMultiplier: mechanism.effectiveNoiseMultiplier, sampling: .poisson(rate: 1),
-      rounds: 10, delta: 1e-5)
+      rounds: 10, delta: 1e-5, accountant: .rdp)
     #expect(abs(report.epsilon.epsilon - gaussian.epsilon.epsilon) <= 1e-9)
     #expect(report.noiseMultiplier == 2)
     // The grid costs a little privacy, never none: ε is above the exact Gaussian at σ/C.
     let exact = try PrivacyReport.gaussian(
-      noiseMultiplier: 2, sampling: .poisson(rate: 1), rounds: 10, delta: 1e-5)
+      noiseMultiplier: 2, sampling: .poisson(rate: 1), rounds: 10, delta: 1e-5, accountant: .rdp)
     #expect(report.epsilon.epsilon > exact.epsilon.epsilon)
     #expect(report.epsilon.epsilon < exact.epsilon.epsilon * 1.003)
     // With sampling: the general Poisson bound, never below the exact subsampled Gaussian's ε
@@ -104,7 +104,7 @@ import Testing
     let sampled = try mechanism.report(sampling: .poisson(rate: 0.01), rounds: 1000, delta: 1e-5)
     let sampledGaussian = try PrivacyReport.gaussian(
       noiseMultiplier: mechanism.effectiveNoiseMultiplier, sampling: .poisson(rate: 0.01),
-      rounds: 1000, delta: 1e-5)
+      rounds: 1000, delta: 1e-5, accountant: .rdp)
     #expect(sampled.amplificationHolds)
     #expect(sampled.epsilon.epsilon >= sampledGaussian.epsilon.epsilon * (1 - 1e-9))
     #expect(

@@ -32,7 +32,10 @@ extension DistributedDiscreteGaussian {
     for k in stride(from: 1, to: clients, by: 1) {
       let v = variance * Double(k) / Double(k + 1)
       let rho = Self.latticeDeviation(v)
-      guard rho < 1 else { eta = .infinity; break }
+      guard rho < 1 else {
+        eta = .infinity
+        break
+      }
       eta += log1p(rho) - log1p(-rho)
       if eta > 1 { break }
     }

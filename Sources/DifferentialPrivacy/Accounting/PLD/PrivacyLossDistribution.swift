@@ -18,7 +18,7 @@ import Foundation
 /// which dominates the true pair, and every truncation moves mass up (a cut upper tail counts as
 /// a loss of +∞). An ``Estimate/optimistic`` PLD rounds every loss down and drops a cut lower
 /// tail, so it never reports more than the truth; the two together bracket the true ε — see
-/// ``PrivacyLossAccountant`` — and their gap bounds the discretization error.
+/// ``PrivacyReport/epsilonLowerBound`` — and their gap bounds the discretization error.
 ///
 /// Numerical limits, stated: tails of at most ``constructionTailMass`` per mechanism and
 /// ``tailMass`` per composition are cut as above; composition convolves by a double-precision

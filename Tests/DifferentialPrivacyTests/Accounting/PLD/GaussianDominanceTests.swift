@@ -35,7 +35,10 @@ struct GaussianDominanceTests {
   /// at least the exact one-dimensional ε (pessimistic estimate) and close to it.
   @Test(
     "Dominance bounds the exact one-dimensional mechanism",
-    arguments: [("discrete Gaussian s = 3", 0), ("discrete Gaussian s = 12", 1), ("Skellam μ = 9", 2), ("Skellam μ = 400", 3), ("sum of 4 discrete Gaussians σ = 1", 4)])
+    arguments: [
+      ("discrete Gaussian s = 3", 0), ("discrete Gaussian s = 12", 1), ("Skellam μ = 9", 2),
+      ("Skellam μ = 400", 3), ("sum of 4 discrete Gaussians σ = 1", 4),
+    ])
   func dominanceBoundsExactMechanism(name: String, index: Int) throws {
     let width: Int
     let pmf: [Double]
@@ -112,7 +115,8 @@ struct GaussianDominanceTests {
         // slightly more private in its tails, most for small s).
         #expect(
           !wide || bound <= exactEpsilon * 1.08 + 5e-3,
-          "\(name), shift \(shift), δ \(delta): dominance ε \(bound) far above exact \(exactEpsilon)")
+          "\(name), shift \(shift), δ \(delta): dominance ε \(bound) far above exact \(exactEpsilon)"
+        )
       }
     }
   }
@@ -136,7 +140,9 @@ struct GaussianDominanceTests {
     ).gaussianDominance()
     for (name, value) in [("DDG", ddg), ("Skellam", skellam)] {
       #expect(value.standardDeviation <= central * (1 + 1e-12), "\(name)")
-      #expect(value.standardDeviation >= central * (1 - 1e-3), "\(name): \(value.standardDeviation) vs \(central)")
+      #expect(
+        value.standardDeviation >= central * (1 - 1e-3),
+        "\(name): \(value.standardDeviation) vs \(central)")
       #expect(value.slackPerCoordinate < 1e-39, "\(name)")
       #expect(value.largestShift == 100)
     }

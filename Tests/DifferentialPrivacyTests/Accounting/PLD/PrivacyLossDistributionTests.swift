@@ -24,4 +24,3 @@ struct PrivacyLossDistributionTests {
     #expect(upper <= exact * 1.01 + 1e-3)
   }
 }
-
