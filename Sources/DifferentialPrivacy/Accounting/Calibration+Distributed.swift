@@ -9,7 +9,7 @@ public enum DistributedMechanism: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Parameters for distributed DP chosen by
-/// ``Calibration/distributed(mechanism:targetEpsilon:delta:rounds:sampling:clients:dimension:bits:clipBound:beta:standardDeviations:relation:)``.
+/// ``Calibration/distributed(mechanism:targetEpsilon:delta:rounds:sampling:clients:dimension:bits:clipBound:beta:standardDeviations:relation:accountant:)``.
 public struct DistributedCalibration: Sendable, Hashable {
   /// The noise multiplier z: total noise standard deviation over the clip bound C.
   public let noiseMultiplier: Double

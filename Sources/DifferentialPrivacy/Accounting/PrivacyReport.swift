@@ -149,7 +149,7 @@ public struct PrivacyReport: Sendable, Hashable {
   ///
   /// The curve must already use the sensitivity of `relation` (2C for replace-one); amplification
   /// holds only for Poisson-sampled cohorts under add-or-remove-one, as for
-  /// ``gaussian(noiseMultiplier:sampling:rounds:delta:relation:orders:)``.
+  /// ``gaussian(noiseMultiplier:sampling:rounds:delta:relation:orders:accountant:)``.
   ///
   /// - Parameters:
   ///   - accountant: a name for the report, e.g. "RDP (distributed discrete Gaussian)".
