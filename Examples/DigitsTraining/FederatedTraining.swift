@@ -219,7 +219,7 @@ public struct FederatedTraining: Sendable {
   public func run(progress: (RoundLog) -> Void = { _ in }) throws -> Outcome {
     var model = SoftmaxRegression()
     var velocity = [Double](repeating: 0, count: SoftmaxRegression.parameterCount)
-    var ledger = try PrivacyLedger(delta: configuration.delta)
+    let ledger = try PrivacyLedger(delta: configuration.delta)
     var logs: [RoundLog] = []
     let root = ChaChaRandomNumberGenerator(insecureDeterministicSeed: configuration.seed)
     let sampler = root.insecureDeterministicChild(label: "cohorts")
@@ -245,8 +245,9 @@ public struct FederatedTraining: Sendable {
         ) { id in
           (changes[id.index - 1], 1)
         }
-        let report = try simulation.run()
+        // Charged before the round runs, as PrivateAggregationServer does.
         if plan.report != nil { try ledger.record(plan.roundPrivacy(orders: ledger.orders)) }
+        let report = try simulation.run()
         if let release = report.release {
           survivors = release.survivors
           for index in model.parameters.indices {

@@ -59,7 +59,7 @@ struct Network {
 }
 
 var network = Network()
-var ledger = try PrivacyLedger(delta: configuration.delta)
+let ledger = try PrivacyLedger(delta: configuration.delta)
 var server = try PrivateAggregationServer(plan: plan, ledger: ledger)
 var clients: [ParticipantID: PrivateAggregationClient] = [:]
 for id in sessionConfiguration.participantIDs {
@@ -119,7 +119,6 @@ for request in requests {
   clients[request.recipient] = client
 }
 let result = try server.finish()
-ledger = server.ledger ?? ledger
 
 print("what crossed the network, by message kind:")
 print("direction        message               count   bytes each          total bytes")

@@ -18,7 +18,7 @@ let updates: [[Double]] = (1...n).map { client in
   }
 }
 
-var ledger = try PrivacyLedger(delta: configuration.delta)
+let ledger = try PrivacyLedger(delta: configuration.delta)  // shared: every round charges it
 var server = try PrivateAggregationServer(plan: plan, ledger: ledger)
 var clients = try plan.secureAggregation.participantIDs.map {
   try PrivateAggregationClient(plan: plan, id: $0)
@@ -44,7 +44,6 @@ for request in requests {
   try server.receive(.unmaskingResponse(clients[index].unmaskingResponse(for: request)))
 }
 let result = try server.finish()
-ledger = server.ledger ?? ledger
 
 let trueMean = (0..<8).map { coordinate in
   updates.map { $0[coordinate] }.reduce(0, +) / Double(n)

@@ -3,7 +3,7 @@
 ///
 /// The unit is always one client's whole contribution to a round (never one example), because
 /// the protocol adds whole client vectors.
-public enum NeighboringRelation: String, Sendable, Hashable, CaseIterable {
+public enum NeighboringRelation: String, Sendable, Hashable, Codable, CaseIterable {
   /// Datasets differ by adding or removing one client's contribution: the L2 sensitivity of the
   /// sum is the clipping bound C. The default.
   case addOrRemoveOne = "add-or-remove-one"

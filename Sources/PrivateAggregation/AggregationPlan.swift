@@ -176,8 +176,11 @@ public struct AggregationPlan: Sendable {
     }
   }
 
-  /// One round of this plan, for a ``PrivacyLedger``: its RDP with and without amplification.
+  /// One round of this plan, for a ``PrivacyLedger``: its RDP and, when the plan is accounted by
+  /// PLD (``PrivateAggregationConfiguration/accountant``), its privacy loss distribution, each
+  /// with and without amplification.
   ///
+  /// - Parameter orders: the ledger's Rényi orders.
   /// - Throws: ``PrivateAggregationError/wrongPhase(expected:)`` for a plan without privacy.
   public func roundPrivacy(orders: [Double] = RDP.defaultOrders) throws(PrivateAggregationError)
     -> RoundPrivacy
@@ -185,10 +188,36 @@ public struct AggregationPlan: Sendable {
     guard let accounting, let noiseMultiplier else {
       throw .wrongPhase(expected: "a plan with privacy")
     }
+    let usesPrivacyLoss =
+      configuration.accountant == .pld && !configuration.analyticCentralAccounting
+      && PlanBase.supportsPrivacyLoss(accounting)
+    let relation = accountingRelation
+    var privacyLoss: ((Double) throws(DifferentialPrivacyError) -> PrivacyLossDistribution)?
+    if usesPrivacyLoss {
+      let (dominance, sensitivity) = try Self.dominance(accounting, l2Sensitivity: l2Sensitivity)
+      let dimension = encodedLength
+      privacyLoss = { (rate) throws(DifferentialPrivacyError) in
+        try PrivacyLossDistribution.distributed(
+          dominance, l2Sensitivity: sensitivity, dimension: dimension, samplingRate: rate,
+          relation: relation)
+      }
+    }
     return try RoundPrivacy(
-      accountant: PlanBase.accountantName(accounting, .rdp), noiseMultiplier: noiseMultiplier,
-      sampling: configuration.sampling, relation: accountingRelation, orders: orders
+      accountant: PlanBase.accountantName(accounting, usesPrivacyLoss ? .pld : .rdp),
+      noiseMultiplier: noiseMultiplier, sampling: configuration.sampling, relation: relation,
+      orders: orders, privacyLoss: privacyLoss
     ) { (order) throws(DifferentialPrivacyError) in try PlanBase.rdp(accounting, order: order) }
+  }
+
+  /// ``PlanBase/dominance(_:l2Sensitivity:)`` with its error wrapped.
+  private static func dominance(
+    _ accounting: Accounting, l2Sensitivity: Double
+  ) throws(PrivateAggregationError) -> (GaussianDominance, Double) {
+    do {
+      return try PlanBase.dominance(accounting, l2Sensitivity: l2Sensitivity)
+    } catch {
+      throw .differentialPrivacy(error)
+    }
   }
 
   /// The neighbouring relation the accounting uses: the configuration's, except local DP, which

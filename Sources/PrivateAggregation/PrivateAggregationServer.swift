@@ -20,16 +20,18 @@ public struct PrivateAggregationResult: Sendable {
 /// The server of one private aggregation: runs the secure aggregation, decodes the sum it
 /// releases, adds the noise itself in central DP, and keeps the privacy ledger.
 ///
-/// The round is recorded in the ledger when the server is made, so a round that would exceed
-/// the budget never starts: ``init(plan:ledger:identityDirectory:)`` throws
-/// ``PrivateAggregationError/privacyBudgetExceeded(budget:spent:wouldBe:)`` instead. Carry
-/// ``ledger`` to the next round's server. Every method leaves the server unchanged when it
+/// The round is charged to the ledger when the server is made, before it starts, so a round
+/// that would exceed the budget never starts: ``init(plan:ledger:identityDirectory:)`` throws
+/// ``PrivateAggregationError/privacyBudgetExceeded(budget:spent:wouldBe:)`` instead, and a round
+/// that fails later stays charged (see ``PrivacyLedger``). The ledger is a shared reference:
+/// give the same one to every round's server. Every method leaves the server unchanged when it
 /// throws.
 public struct PrivateAggregationServer {
   /// The plan the clients follow.
   public let plan: AggregationPlan
-  /// The privacy ledger with this round recorded; `nil` when none was given.
-  public private(set) var ledger: PrivacyLedger?
+  /// The privacy ledger this round was charged to (the one given, not a copy); `nil` when none
+  /// was given.
+  public let ledger: PrivacyLedger?
   /// The secure-aggregation server underneath.
   public private(set) var protocolServer: AggregationServer
   /// The server's randomness for central noise: securely seeded unless made for tests.
@@ -39,7 +41,7 @@ public struct PrivateAggregationServer {
   ///
   /// - Parameters:
   ///   - plan: the round's plan.
-  ///   - ledger: the privacy spent so far, with its budget; this round is recorded in it.
+  ///   - ledger: the privacy spent so far, with its budget; this round is charged to it now.
   ///   - identityDirectory: active mode: the participants' identity public keys.
   /// - Throws: ``PrivateAggregationError/privacyBudgetExceeded(budget:spent:wouldBe:)`` when the
   ///   round would exceed the ledger's budget, and protocol errors.
@@ -84,10 +86,8 @@ public struct PrivateAggregationServer {
     plan: AggregationPlan, ledger: PrivacyLedger?, server: AggregationServer,
     generator: ChaChaRandomNumberGenerator
   ) throws(PrivateAggregationError) {
-    var ledger = ledger
-    if let orders = ledger?.orders, plan.report != nil {
-      let round = try plan.roundPrivacy(orders: orders)
-      try ledger?.record(round)
+    if let ledger, plan.report != nil {
+      try ledger.record(plan.roundPrivacy(orders: ledger.orders))
     }
     self.plan = plan
     self.ledger = ledger

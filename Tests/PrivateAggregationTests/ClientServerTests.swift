@@ -48,7 +48,7 @@ import Testing
   /// noise per coordinate, and the ledger has the round.
   @Test func oneRoundMessageByMessage() throws {
     let plan = try Self.plan()
-    var ledger = try PrivacyLedger(delta: 1e-5)
+    let ledger = try PrivacyLedger(delta: 1e-5)
     var server = try PrivateAggregationServer(plan: plan, ledger: ledger, insecureSeed: 1)
     #expect(server.ledger?.roundsRecorded == 1)
     var clients = try plan.secureAggregation.participantIDs.map { id in
@@ -94,25 +94,26 @@ import Testing
       #expect(abs(result.release.mean[coordinate] - truth) <= 6 * sigma + 1e-9)
     }
     let report = try #require(result.report)
-    ledger = try #require(server.ledger)
+    #expect(server.ledger === ledger)
     #expect(abs(try #require(result.epsilonSpent).epsilon - report.epsilon.epsilon) <= 1e-9)
     #expect(ledger.roundsRecorded == 1)
   }
 
-  /// A round that would exceed the budget never starts, and the ledger is unchanged.
+  /// A round that would exceed the budget never starts, and the ledger is unchanged. The caller
+  /// never carries the ledger forward: each server charges the one shared object.
   @Test func budgetStopsARoundBeforeItStarts() throws {
     let plan = try Self.plan(noise: 0.8)
     // A budget between the ε of two rounds and of three.
-    var probe = try PrivacyLedger(delta: 1e-5)
+    let probe = try PrivacyLedger(delta: 1e-5)
     try probe.record(plan.roundPrivacy())
     try probe.record(plan.roundPrivacy())
     let two = probe.epsilon.epsilon
     let three = try probe.epsilon(ifRecording: plan.roundPrivacy()).epsilon
     let budget = (two + three) / 2
-    var ledger = try PrivacyLedger(delta: 1e-5, budget: budget)
+    let ledger = try PrivacyLedger(delta: 1e-5, budget: budget)
     for _ in 0..<2 {
       let server = try PrivateAggregationServer(plan: plan, ledger: ledger, insecureSeed: 2)
-      ledger = try #require(server.ledger)
+      #expect(server.ledger === ledger)
     }
     #expect(ledger.roundsRecorded == 2)
     #expect {

@@ -314,7 +314,7 @@ import Testing
     configuration.sampling = .poisson(rate: 0.1)
     configuration.rounds = 8
     let plan = try AggregationPlan(configuration)
-    var ledger = try PrivacyLedger(delta: configuration.delta)
+    let ledger = try PrivacyLedger(delta: configuration.delta)
     for _ in 0..<8 { try ledger.record(plan.roundPrivacy()) }
     let report = try #require(plan.report)
     #expect(abs(ledger.epsilon.epsilon - report.epsilon.epsilon) <= 1e-9 * report.epsilon.epsilon)

@@ -1,6 +1,6 @@
 /// How each round's cohort is chosen, which decides whether amplification by sampling may be
 /// claimed.
-public enum CohortSampling: Sendable, Hashable {
+public enum CohortSampling: Sendable, Hashable, Codable {
   /// Every client joins each round independently with probability `rate`, by a coin the server
   /// does not control: Poisson sampling, for which amplification by sampling holds.
   case poisson(rate: Double)
@@ -14,6 +14,41 @@ public enum CohortSampling: Sendable, Hashable {
     switch self {
     case .poisson(let rate): return rate
     case .chosenByServer(let fraction): return fraction
+    }
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case kind, rate
+  }
+
+  /// Encodes the sampling as `{"kind": "poisson" | "chosenByServer", "rate": r}`.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    switch self {
+    case .poisson: try container.encode("poisson", forKey: .kind)
+    case .chosenByServer: try container.encode("chosenByServer", forKey: .kind)
+    }
+    try container.encode(rate, forKey: .rate)
+  }
+
+  /// Decodes what ``encode(to:)`` writes.
+  ///
+  /// - Throws: `DecodingError.dataCorrupted` for an unknown kind or a rate outside [0, 1].
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    let kind = try container.decode(String.self, forKey: .kind)
+    let rate = try container.decode(Double.self, forKey: .rate)
+    guard rate >= 0, rate <= 1 else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .rate, in: container, debugDescription: "\(rate); expected a rate in [0, 1]")
+    }
+    switch kind {
+    case "poisson": self = .poisson(rate: rate)
+    case "chosenByServer": self = .chosenByServer(fraction: rate)
+    default:
+      throw DecodingError.dataCorruptedError(
+        forKey: .kind, in: container,
+        debugDescription: "\(kind); expected poisson or chosenByServer")
     }
   }
 }

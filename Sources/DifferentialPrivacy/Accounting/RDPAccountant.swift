@@ -1,7 +1,7 @@
 import Foundation
 
 /// An ε with the δ it holds for and, for RDP accounting, the Rényi order that gave it.
-public struct EpsilonAtOrder: Sendable, Hashable {
+public struct EpsilonAtOrder: Sendable, Hashable, Codable {
   /// The ε of the (ε, δ)-DP guarantee.
   public let epsilon: Double
   /// The δ of the (ε, δ)-DP guarantee.

@@ -189,3 +189,38 @@ public struct PrivacyLossDistribution: Sendable, Hashable, Codable {
     }
   }
 }
+
+extension PrivacyLossDistribution {
+  private enum CodingKeys: String, CodingKey {
+    case valueDiscretization, estimate, tailMass, mechanismCount, removal, addition
+  }
+
+  /// Decodes a distribution (e.g. a stored ledger's), rejecting a grid interval, tail mass or
+  /// count that no constructor accepts, and masses that are not a distribution.
+  ///
+  /// - Throws: `DecodingError.dataCorrupted` naming the field.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    let valueDiscretization = try container.decode(Double.self, forKey: .valueDiscretization)
+    let tailMass = try container.decode(Double.self, forKey: .tailMass)
+    do {
+      try Self.validate(valueDiscretization: valueDiscretization, tailMass: tailMass)
+    } catch {
+      throw DecodingError.dataCorruptedError(
+        forKey: .valueDiscretization, in: container,
+        debugDescription: "grid interval or tail mass out of range: \(error)")
+    }
+    let mechanismCount = try container.decode(Int.self, forKey: .mechanismCount)
+    guard mechanismCount >= 0 else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .mechanismCount, in: container,
+        debugDescription: "\(mechanismCount); expected a count ≥ 0")
+    }
+    self.init(
+      valueDiscretization: valueDiscretization,
+      estimate: try container.decode(Estimate.self, forKey: .estimate),
+      tailMass: tailMass, mechanismCount: mechanismCount,
+      removal: try container.decode(PrivacyLossMasses.self, forKey: .removal),
+      addition: try container.decodeIfPresent(PrivacyLossMasses.self, forKey: .addition))
+  }
+}

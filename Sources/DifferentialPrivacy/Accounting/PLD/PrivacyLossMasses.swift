@@ -147,3 +147,48 @@ struct PrivacyLossMasses: Sendable, Hashable, Codable {
     masses.reduce(0, +) + infinityMass
   }
 }
+
+extension PrivacyLossMasses {
+  private enum CodingKeys: String, CodingKey {
+    case lowestIndex, masses, infinityMass
+  }
+
+  /// The largest grid index magnitude accepted from an archive, 2⁵²: beyond it a loss i·h is no
+  /// longer an exact multiple of the grid, and index arithmetic could overflow.
+  static let largestArchivedIndex = 1 << 52
+  /// The most masses accepted from an archive, 2²⁸ (2 GiB): four times the largest single
+  /// mechanism's grid, room for the compositions a ledger holds.
+  static let largestArchivedCount = 1 << 28
+
+  /// Decodes masses, rejecting what no construction produces: a negative, non-finite or
+  /// excessive mass, an empty or oversized grid, or an index that could overflow.
+  init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    let lowestIndex = try container.decode(Int.self, forKey: .lowestIndex)
+    let masses = try container.decode([Double].self, forKey: .masses)
+    let infinityMass = try container.decode(Double.self, forKey: .infinityMass)
+    func corrupted(_ key: CodingKeys, _ message: String) -> DecodingError {
+      DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: message)
+    }
+    guard !masses.isEmpty, masses.count <= Self.largestArchivedCount else {
+      throw corrupted(.masses, "\(masses.count) masses; expected 1 to \(Self.largestArchivedCount)")
+    }
+    guard abs(lowestIndex) <= Self.largestArchivedIndex,
+      abs(lowestIndex) + masses.count <= Self.largestArchivedIndex
+    else {
+      throw corrupted(.lowestIndex, "index \(lowestIndex); expected |index| ≤ 2^52 - count")
+    }
+    guard masses.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+      throw corrupted(.masses, "a mass that is negative or not finite")
+    }
+    guard infinityMass.isFinite, infinityMass >= 0, infinityMass <= 1 else {
+      throw corrupted(.infinityMass, "\(infinityMass); expected a mass in [0, 1]")
+    }
+    let total = masses.reduce(0, +) + infinityMass
+    // Composition by FFT may leave the total a few ulps per point above 1; far more is corrupt.
+    guard total <= 1 + 1e-6 else {
+      throw corrupted(.masses, "total mass \(total); expected at most 1")
+    }
+    self.init(lowestIndex: lowestIndex, masses: masses, infinityMass: infinityMass)
+  }
+}
