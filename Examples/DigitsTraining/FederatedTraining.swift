@@ -57,9 +57,9 @@ public struct FederatedTraining: Sendable {
     public var epsilon: Double?
     /// The δ of the guarantee.
     public var delta = 1e-5
-    /// The accountant that calibrates the noise to ``epsilon``; RDP by default, the accountant
-    /// of the privacy ledger that records the rounds.
-    public var accountant = PrivacyAccountant.rdp
+    /// The accountant that calibrates the noise to ``epsilon`` and that the privacy ledger
+    /// composes the rounds by; PLD (tight) by default.
+    public var accountant = PrivacyAccountant.pld
     /// Bits per element of the secure sum.
     public var bits = 16
     /// The seed of every random choice.

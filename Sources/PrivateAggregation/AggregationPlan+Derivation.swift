@@ -383,9 +383,20 @@ struct PlanBase {
             clients: guaranteedNoisyClients, localVariance: actual, l1Sensitivity: l1,
             l2Sensitivity: l2))
       case .central:
-        let mechanism = try GridGaussianMechanism(
+        var mechanism = try GridGaussianMechanism(
           standardDeviation: sigmaSum, clipBound: scale * updateBound,
           dimension: encodedLength, relation: configuration.relation, l2Sensitivity: l2)
+        // PLD accounts the grid's noise exactly only up to 2^14 steps per σ (its cost is linear
+        // in them): a coarser grid adds a little more rounding to the sensitivity (γ√d, at most
+        // σ√d/2^14, accounted), where RDP would lose far more.
+        if configuration.accountant == .pld, !configuration.analyticCentralAccounting,
+          mechanism.stepsPerStandardDeviation > Self.largestPrivacyLossGridSteps
+        {
+          mechanism = try GridGaussianMechanism(
+            standardDeviation: sigmaSum, clipBound: scale * updateBound,
+            dimension: encodedLength, relation: configuration.relation, l2Sensitivity: l2,
+            stepsPerStandardDeviation: Self.largestPrivacyLossGridSteps)
+        }
         centralNoise = mechanism
         accounting = .central(mechanism)
       case .local:
@@ -476,8 +487,9 @@ struct PlanBase {
   }
 
   /// The most grid steps per standard deviation for which central DP is accounted by PLD,
-  /// 2¹⁴: the dominating Gaussian's computation is linear in them. Finer grids (large
-  /// dimensions at small ε) fall back to RDP, and the report's accountant says so.
+  /// 2¹⁴: the dominating Gaussian's computation is linear in them. A plan accounted by PLD
+  /// uses at most this many (``noisyEncoding(noiseMultiplier:lowerBound:)``); a finer grid
+  /// (RDP's default resolution) is accounted by RDP, and the report's accountant says so.
   static let largestPrivacyLossGridSteps = 1 << 14
 
   /// Whether `accounting` can be accounted by PLD (see ``largestPrivacyLossGridSteps``).
@@ -503,9 +515,12 @@ struct PlanBase {
     case .central(let mechanism):
       let steps = Double(mechanism.stepsPerStandardDeviation)
       let sensitivity = mechanism.gridSensitivity / mechanism.resolution
+      // Checked for shifts up to the next power of two, a wider range than needed (still an
+      // upper bound), so that a calibration's many noise levels share a few computations.
+      let checked = exp2(log2(sensitivity).rounded(.up))
       let noise = try DistributedDiscreteGaussian(
-        clients: 1, localStandardDeviation: steps, l1Sensitivity: sensitivity,
-        l2Sensitivity: sensitivity, dimension: 1)
+        clients: 1, localStandardDeviation: steps, l1Sensitivity: checked,
+        l2Sensitivity: checked, dimension: 1)
       return (try noise.gaussianDominance(), sensitivity)
     }
   }

@@ -61,12 +61,12 @@ public struct PrivateAggregationConfiguration: Sendable, Hashable {
   /// The accountant of every ε the plan reports and calibrates to: privacy loss distributions
   /// (`PrivacyAccountant/pld` — tight, with the exact summed noise of the distributed
   /// mechanisms) or RDP (`PrivacyAccountant/rdp`). ``analyticCentralAccounting`` takes
-  /// precedence for central DP.
-  ///
-  /// RDP by default for now: ``PrivacyLedger`` still composes rounds by RDP, and a plan
-  /// calibrated by PLD would show more ε in the ledger than it was calibrated to. Choose PLD for
-  /// a single release, or when the ledger is not used.
-  public var accountant: PrivacyAccountant = .rdp
+  /// precedence for central DP. PLD by default: for the same noise it reports less ε, so a
+  /// target ε needs less noise. The plan's rounds carry the same accountant into a
+  /// ``PrivacyLedger`` (``AggregationPlan/roundPrivacy(orders:)``), so the ledger's ε for the
+  /// rounds run matches the plan's report. Central DP on a grid finer than PLD supports falls
+  /// back to RDP, and the report's accountant says so.
+  public var accountant: PrivacyAccountant = .pld
   /// The neighbour graph; by default SecAgg+ with the parameter finder's degree and threshold.
   public var graph: AggregationConfiguration.Graph?
   /// The Shamir threshold t; by default from the finder or the graph's default.

@@ -53,8 +53,8 @@ extension Simulate {
     configuration.threshold = threshold
     configuration.minimumSurvivors = minimumSurvivors
     configuration.analyticCentralAccounting = accountant == .analytic
-    // The configuration's own default (RDP, the ledger's accountant) unless --accountant pld.
-    if accountant == .pld { configuration.accountant = .pld }
+    // The configuration's own default (PLD) unless --accountant rdp.
+    if accountant == .rdp { configuration.accountant = .rdp }
     if complete {
       configuration.graph = .complete
     } else if let neighbors {

@@ -121,7 +121,7 @@ struct Simulate: ParsableCommand {
 
   @Option(
     help:
-      "pld (privacy loss distributions, tight), rdp (the default: the privacy ledger's accountant), or with --privacy central analytic (the analytic Gaussian, one release)."
+      "pld (privacy loss distributions, tight; the default), rdp, or with --privacy central analytic (the analytic Gaussian, one release)."
   )
   var accountant: Accountant?
 

@@ -4,12 +4,14 @@ import Testing
 
 @testable import PrivateAggregationCLI
 
-/// `tradeoff`: a small configuration of task mean, end to end.
+/// `tradeoff`: a small configuration of task mean, end to end. It tests the sweep (runs, CSV,
+/// tables, plots, reproducibility), so it calibrates by RDP, which is fast in a debug build;
+/// PLD calibration has its own tests (`PLDCalibrationTests`, `PrivacyCommandTests`).
 @Suite struct TradeoffTests {
   static let arguments = [
     "--task", "mean", "--clients", "100", "--dimension", "32", "--clip", "1",
     "--epsilons", "0.5", "2", "8", "--bits", "14", "16", "--repeats", "3", "--seed", "11",
-    "--quiet",
+    "--accountant", "rdp", "--quiet",
   ]
 
   func runSweep(into directory: URL) throws -> [[String: String]] {
@@ -33,6 +35,7 @@ import Testing
     let rows = try runSweep(into: directory)
     for column in [
       "task", "mechanism", "bits", "epsilon", "delta", "clients", "dimension", "seed", "mse",
+      "expected_mse", "epsilon_spent", "epsilon_without_amplification",
     ] {
       #expect(rows.first?[column] != nil, "column \(column)")
     }
@@ -63,7 +66,9 @@ import Testing
     let table = try String(
       contentsOf: directory.appendingPathComponent("tradeoff-mean.md"), encoding: .utf8)
     #expect(table.contains("| distributed-gaussian, 16 bits |"))
-    #expect(table.contains("MSE ÷ central-analytic's MSE"))
+    #expect(table.contains("Expected MSE ÷ central-analytic's expected MSE"))
+    #expect(
+      table.contains("Measured MSE ÷ central-analytic's measured MSE at the same ε, ± 95% CI"))
     for plot in ["tradeoff-mean-mse.svg", "tradeoff-mean-ratio.svg"] {
       let svg = try String(contentsOf: directory.appendingPathComponent(plot), encoding: .utf8)
       #expect(svg.hasPrefix("<svg") && svg.contains("</svg>"))

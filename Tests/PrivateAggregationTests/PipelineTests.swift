@@ -306,18 +306,29 @@ import Testing
     #expect(local.accountingRelation == .replaceOne)
   }
 
-  /// The ledger: T rounds of a plan give what the plan's accountant gives for T rounds.
-  @Test func ledgerMatchesThePlansAccountant() throws {
+  /// The ledger: T rounds of a plan give what the plan's accountant gives for T rounds — RDP to
+  /// rounding, PLD to 10⁻⁶ (the ledger composes round by round, the report by squaring, and
+  /// each truncates its tails of at most 10⁻¹⁵ at different steps).
+  @Test(arguments: PrivacyAccountant.allCases)
+  func ledgerMatchesThePlansAccountant(accountant: PrivacyAccountant) throws {
     var configuration = PrivateAggregationConfiguration(
       clientCount: 50, dimension: 20, clipBound: 1, privacy: .distributedGaussian,
       noise: .noiseMultiplier(1.2))
     configuration.sampling = .poisson(rate: 0.1)
     configuration.rounds = 8
+    configuration.accountant = accountant
     let plan = try AggregationPlan(configuration)
     let ledger = try PrivacyLedger(delta: configuration.delta)
     for _ in 0..<8 { try ledger.record(plan.roundPrivacy()) }
     let report = try #require(plan.report)
-    #expect(abs(ledger.epsilon.epsilon - report.epsilon.epsilon) <= 1e-9 * report.epsilon.epsilon)
+    #expect(ledger.accountant == accountant)
+    #expect(report.accountant.hasPrefix(accountant == .pld ? "PLD" : "RDP"))
+    let tolerance = accountant == .pld ? 1e-6 : 1e-9
+    #expect(
+      abs(ledger.epsilon.epsilon - report.epsilon.epsilon) <= tolerance * report.epsilon.epsilon)
+    #expect(
+      abs(ledger.epsilonWithoutAmplification.epsilon - report.epsilonWithoutAmplification.epsilon)
+        <= tolerance * report.epsilonWithoutAmplification.epsilon)
   }
 
   // MARK: Errors

@@ -85,6 +85,10 @@ extension Calibration {
   /// ``PrivacyLossDistribution/distributed(_:l2Sensitivity:dimension:samplingRate:relation:valueDiscretization:estimate:tailMass:)``);
   /// with RDP, through the papers' RDP bounds.
   ///
+  /// `lowerBound` (true by default) also composes the PLD's optimistic estimate, for the
+  /// report's `PrivacyReport/epsilonLowerBound`; it doubles the work, and calibration's
+  /// bisection skips it.
+  ///
   /// - Throws: ``DifferentialPrivacyError/bitWidthTooSmall(bits:clients:standardDeviations:)``
   ///   and parameter errors.
   public static func distributedAccounting(
@@ -100,33 +104,8 @@ extension Calibration {
     beta: Double = 0.606_530_659_712_633_4,
     standardDeviations: Double = 4,
     relation: NeighboringRelation = .addOrRemoveOne,
-    accountant: PrivacyAccountant = .default
-  ) throws(DifferentialPrivacyError) -> DistributedCalibration? {
-    try distributedAccounting(
-      mechanism: mechanism, noiseMultiplier: z, delta: delta, rounds: rounds,
-      sampling: sampling, clients: clients, dimension: dimension, bits: bits,
-      clipBound: clipBound, beta: beta, standardDeviations: standardDeviations,
-      relation: relation, accountant: accountant, lowerBound: true)
-  }
-
-  /// ``distributedAccounting(mechanism:noiseMultiplier:delta:rounds:sampling:clients:dimension:bits:clipBound:beta:standardDeviations:relation:accountant:)``,
-  /// with the PLD's optimistic lower bound computed only when `lowerBound` (calibration's
-  /// bisection skips it).
-  static func distributedAccounting(
-    mechanism: DistributedMechanism,
-    noiseMultiplier z: Double,
-    delta: Double,
-    rounds: Int,
-    sampling: CohortSampling,
-    clients: Int,
-    dimension: Int,
-    bits: Int,
-    clipBound: Double,
-    beta: Double,
-    standardDeviations: Double,
-    relation: NeighboringRelation,
-    accountant: PrivacyAccountant,
-    lowerBound: Bool
+    accountant: PrivacyAccountant = .default,
+    lowerBound: Bool = true
   ) throws(DifferentialPrivacyError) -> DistributedCalibration? {
     let padded = RoundedSensitivity.paddedDimension(for: dimension)
     let scale = try scale(
@@ -135,41 +114,37 @@ extension Calibration {
     let local = scale * z * clipBound / Double(clients).squareRoot()
     let sensitivity = try RoundedSensitivity(
       clipBound: clipBound, scale: scale, dimension: dimension, beta: beta, relation: relation)
-    let report: PrivacyReport
+    let name: String
+    let dominance: () throws(DifferentialPrivacyError) -> GaussianDominance
+    let curve: (Double) throws(DifferentialPrivacyError) -> Double
     switch mechanism {
     case .discreteGaussian:
       guard local >= 1 else { return nil }
       let noise = try DistributedDiscreteGaussian(
         clients: clients, localStandardDeviation: local, l1Sensitivity: sensitivity.l1,
         l2Sensitivity: sensitivity.l2, dimension: sensitivity.paddedDimension)
-      if accountant == .pld {
-        report = try PrivacyReport.distributed(
-          accountant: "PLD (distributed discrete Gaussian, exact summed noise)",
-          dominance: noise.gaussianDominance(), sensitivity: sensitivity, noiseMultiplier: z,
-          sampling: sampling, rounds: rounds, delta: delta, relation: relation,
-          lowerBound: lowerBound)
-        break
-      }
-      report = try PrivacyReport.mechanism(
-        accountant: "RDP (distributed discrete Gaussian)", noiseMultiplier: z,
-        sampling: sampling, rounds: rounds, delta: delta, relation: relation
-      ) { (order) throws(DifferentialPrivacyError) in try noise.rdp(order: order) }
+      name = "distributed discrete Gaussian"
+      dominance = { () throws(DifferentialPrivacyError) in try noise.gaussianDominance() }
+      curve = { (order) throws(DifferentialPrivacyError) in try noise.rdp(order: order) }
     case .skellam:
       let noise = try DistributedSkellam(
         clients: clients, localVariance: local * local, l1Sensitivity: sensitivity.l1,
         l2Sensitivity: sensitivity.l2)
-      if accountant == .pld {
-        report = try PrivacyReport.distributed(
-          accountant: "PLD (distributed Skellam, exact summed noise)",
-          dominance: noise.gaussianDominance(), sensitivity: sensitivity, noiseMultiplier: z,
-          sampling: sampling, rounds: rounds, delta: delta, relation: relation,
-          lowerBound: lowerBound)
-        break
-      }
+      name = "distributed Skellam"
+      dominance = { () throws(DifferentialPrivacyError) in try noise.gaussianDominance() }
+      curve = { (order) throws(DifferentialPrivacyError) in try noise.rdp(order: order) }
+    }
+    let report: PrivacyReport
+    switch accountant {
+    case .pld:
+      report = try PrivacyReport.distributed(
+        accountant: "PLD (\(name), exact summed noise)", dominance: dominance(),
+        sensitivity: sensitivity, noiseMultiplier: z, sampling: sampling, rounds: rounds,
+        delta: delta, relation: relation, lowerBound: lowerBound)
+    case .rdp:
       report = try PrivacyReport.mechanism(
-        accountant: "RDP (distributed Skellam)", noiseMultiplier: z,
-        sampling: sampling, rounds: rounds, delta: delta, relation: relation
-      ) { (order) throws(DifferentialPrivacyError) in try noise.rdp(order: order) }
+        accountant: "RDP (\(name))", noiseMultiplier: z, sampling: sampling, rounds: rounds,
+        delta: delta, relation: relation, curve: curve)
     }
     return DistributedCalibration(
       noiseMultiplier: z, scale: scale, localStandardDeviation: local,

@@ -61,8 +61,8 @@ struct Tradeoff: ParsableCommand {
   @Option(
     name: .customLong("accountant"),
     help:
-      "The accountant: pld (privacy loss distributions, tight) or rdp (the default, the ledger's).")
-  var accountantOption = AccountantOption.rdp
+      "The accountant: pld (privacy loss distributions, tight; the default) or rdp.")
+  var accountantOption = AccountantOption.pld
 
   /// The accountant chosen.
   var accountant: PrivacyAccountant { accountantOption.accountant }

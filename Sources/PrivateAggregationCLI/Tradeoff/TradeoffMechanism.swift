@@ -53,4 +53,10 @@ struct TradeoffRun: Sendable {
   let accuracy: Double?
   /// The noise multiplier z the calibration chose.
   let noiseMultiplier: Double?
+  /// The ε spent, as the ledger (digits) or the plan (mean) reports it: with amplification by
+  /// sampling where it holds.
+  let epsilonSpent: Double?
+  /// The ε spent with every round counted in full: the guarantee against a server that sees
+  /// (or picks) each cohort.
+  let epsilonWithoutAmplification: Double?
 }

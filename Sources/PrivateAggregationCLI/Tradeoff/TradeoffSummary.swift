@@ -11,6 +11,11 @@ struct TradeoffSummary {
     let halfWidth: Double
     let runs: Int
     let noiseMultiplier: Double?
+    /// The mean over the seeds of the noise's expected MSE (task mean).
+    let expectedMean: Double?
+    /// The mean over the seeds of the ε spent, with and without amplification.
+    let epsilonSpent: Double?
+    let epsilonWithoutAmplification: Double?
   }
 
   let runs: [TradeoffRun]
@@ -23,18 +28,28 @@ struct TradeoffSummary {
     var order: [TradeoffPoint] = []
     var values: [TradeoffPoint: [Double]] = [:]
     var noise: [TradeoffPoint: Double] = [:]
+    var byPoint: [TradeoffPoint: [TradeoffRun]] = [:]
     for run in runs {
       guard let value = run.mse ?? run.accuracy else { continue }
       if values[run.point] == nil { order.append(run.point) }
       values[run.point, default: []].append(value)
       noise[run.point] = run.noiseMultiplier
+      byPoint[run.point, default: []].append(run)
+    }
+    /// The mean of a field over the runs that have it; `nil` when none has.
+    func average(_ runs: [TradeoffRun], _ field: (TradeoffRun) -> Double?) -> Double? {
+      let present = runs.compactMap(field)
+      return present.isEmpty ? nil : present.reduce(0, +) / Double(present.count)
     }
     points = order.map { point in
       let sample = values[point] ?? []
       let (mean, halfWidth) = Self.interval(sample)
+      let runs = byPoint[point] ?? []
       return Point(
         point: point, mean: mean, halfWidth: halfWidth, runs: sample.count,
-        noiseMultiplier: noise[point])
+        noiseMultiplier: noise[point], expectedMean: average(runs, \.expectedMSE),
+        epsilonSpent: average(runs, \.epsilonSpent),
+        epsilonWithoutAmplification: average(runs, \.epsilonWithoutAmplification))
     }
   }
 
@@ -67,7 +82,7 @@ struct TradeoffSummary {
   var csv: String {
     var lines = [
       "task,mechanism,bits,epsilon,delta,clients,dimension,seed,mse,accuracy,expected_mse,"
-        + "noise_multiplier"
+        + "noise_multiplier,epsilon_spent,epsilon_without_amplification"
     ]
     for run in runs {
       let fields: [String] = [
@@ -75,7 +90,8 @@ struct TradeoffSummary {
         run.point.epsilon.map { "\($0)" } ?? "", "\(run.delta)", "\(run.clients)",
         "\(run.dimension)", "\(run.seed)", run.mse.map { "\($0)" } ?? "",
         run.accuracy.map { "\($0)" } ?? "", run.expectedMSE.map { "\($0)" } ?? "",
-        run.noiseMultiplier.map { "\($0)" } ?? "",
+        run.noiseMultiplier.map { "\($0)" } ?? "", run.epsilonSpent.map { "\($0)" } ?? "",
+        run.epsilonWithoutAmplification.map { "\($0)" } ?? "",
       ]
       lines.append(fields.joined(separator: ","))
     }
@@ -133,20 +149,78 @@ struct TradeoffSummary {
       for reference in [TradeoffMechanism.central, .centralAnalytic] {
         let base = points.filter { $0.point.mechanism == reference }
         guard !base.isEmpty else { continue }
-        lines += ["", "MSE ÷ \(reference.rawValue)'s MSE at the same ε", ""]
-        lines += tableHeader
-        for (label, points) in series where points.first?.point.mechanism != reference {
-          let cells = epsilons.map { epsilon -> String in
-            guard let point = points.first(where: { $0.point.epsilon == epsilon }),
-              let reference = base.first(where: { $0.point.epsilon == epsilon })
-            else { return "—" }
-            return String(format: "%.3f", point.mean / reference.mean)
+        lines += [
+          "",
+          "Expected MSE ÷ \(reference.rawValue)'s expected MSE at the same ε (from the "
+            + "noise variance each plan states: no sampling error)", "",
+        ]
+        lines += ratioTable(reference: base, header: tableHeader) { point, base in
+          guard let expected = point.expectedMean, let baseExpected = base.expectedMean else {
+            return "—"
           }
-          lines.append("| \(label) | " + cells.joined(separator: " | ") + " |")
+          return String(format: "%.3f", expected / baseExpected)
+        }
+        lines += [
+          "",
+          "Measured MSE ÷ \(reference.rawValue)'s measured MSE at the same ε, ± 95% CI "
+            + "(first order in both means' errors)", "",
+        ]
+        lines += ratioTable(reference: base, header: tableHeader) { point, base in
+          let (ratio, spread) = Self.ratio(point, base)
+          return String(format: "%.3f ± %.3f", ratio, spread)
         }
       }
     }
+    let spent = points.filter { $0.epsilonSpent != nil }
+    if task == .digits, !spent.isEmpty {
+      lines += [
+        "",
+        "ε spent by the whole training (the ledger's, mean over the seeds): with "
+          + "amplification by Poisson sampling / without it (every round counted in full: the "
+          + "guarantee against a server that sees or picks each cohort)", "",
+      ]
+      lines += tableHeader
+      for (label, points) in series where points.first?.point.epsilon != nil {
+        let cells = epsilons.map { epsilon -> String in
+          guard let point = points.first(where: { $0.point.epsilon == epsilon }),
+            let with = point.epsilonSpent, let without = point.epsilonWithoutAmplification
+          else { return "—" }
+          return String(format: "%.3f / %.2f", with, without)
+        }
+        lines.append("| \(label) | " + cells.joined(separator: " | ") + " |")
+      }
+    }
     return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// A table of `cell(point, reference point)` for every series but the reference's, a column
+  /// per ε.
+  func ratioTable(
+    reference base: [Point], header: [String], cell: (Point, Point) -> String
+  ) -> [String] {
+    var lines = header
+    let referenceMechanism = base.first?.point.mechanism
+    for (label, points) in series where points.first?.point.mechanism != referenceMechanism {
+      let cells = epsilons.map { epsilon -> String in
+        guard let point = points.first(where: { $0.point.epsilon == epsilon }),
+          let reference = base.first(where: { $0.point.epsilon == epsilon })
+        else { return "—" }
+        return cell(point, reference)
+      }
+      lines.append("| \(label) | " + cells.joined(separator: " | ") + " |")
+    }
+    return lines
+  }
+
+  /// The ratio of two points' means and its 95 % half-width, to first order in both means'
+  /// relative errors.
+  static func ratio(_ point: Point, _ base: Point) -> (ratio: Double, spread: Double) {
+    let ratio = point.mean / base.mean
+    let spread =
+      ratio
+      * ((point.halfWidth / point.mean) * (point.halfWidth / point.mean)
+      + (base.halfWidth / base.mean) * (base.halfWidth / base.mean)).squareRoot()
+    return (ratio, spread)
   }
 
   func trim(_ value: Double) -> String {
@@ -202,12 +276,7 @@ struct TradeoffSummary {
             guard let epsilon = point.point.epsilon,
               let base = reference.first(where: { $0.point.epsilon == epsilon })
             else { return nil }
-            let ratio = point.mean / base.mean
-            // The ratio's interval, to first order in both means' relative errors.
-            let spread =
-              ratio
-              * ((point.halfWidth / point.mean) * (point.halfWidth / point.mean)
-              + (base.halfWidth / base.mean) * (base.halfWidth / base.mean)).squareRoot()
+            let (ratio, spread) = Self.ratio(point, base)
             return SVGPlot.Point(x: epsilon, y: ratio, low: ratio - spread, high: ratio + spread)
           }))
     }

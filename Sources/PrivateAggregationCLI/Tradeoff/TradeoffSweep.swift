@@ -108,7 +108,8 @@ struct MeanTask: Sendable {
       task: "mean", point: point, delta: delta, clients: clients, dimension: dimension,
       seed: seed, mse: squaredError / Double(dimension),
       expectedMSE: release.noiseVariance / (denominator * denominator), accuracy: nil,
-      noiseMultiplier: plan.noiseMultiplier)
+      noiseMultiplier: plan.noiseMultiplier, epsilonSpent: plan.report?.epsilon.epsilon,
+      epsilonWithoutAmplification: plan.report?.epsilonWithoutAmplification.epsilon)
   }
 }
 
@@ -128,7 +129,9 @@ struct DigitsTask: Sendable {
     return TradeoffRun(
       task: "digits", point: point, delta: configuration.delta, clients: configuration.clients,
       dimension: SoftmaxRegression.parameterCount, seed: seed, mse: nil, expectedMSE: nil,
-      accuracy: outcome.testAccuracy, noiseMultiplier: outcome.noiseMultiplier)
+      accuracy: outcome.testAccuracy, noiseMultiplier: outcome.noiseMultiplier,
+      epsilonSpent: outcome.epsilonSpent,
+      epsilonWithoutAmplification: outcome.epsilonWithoutAmplification)
   }
 }
 

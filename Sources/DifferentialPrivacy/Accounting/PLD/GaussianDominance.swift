@@ -63,12 +63,21 @@ public struct GaussianDominance: Sendable, Hashable, Codable {
   /// them; at most 512 entries, cleared when full.
   private static let cache = Mutex<[CacheKey: GaussianDominance]>([:])
 
-  /// The cached value for `key`, or `compute()`'s, stored.
+  /// The cached value for `key`, or `compute()`'s, stored. A value computed for the same noise
+  /// and a larger shift serves too: its thresholds cover a wider range (so its μ₁ is at least
+  /// as large) and its slack holds for every smaller shift.
   static func cached(
     _ key: CacheKey,
     _ compute: () throws(DifferentialPrivacyError) -> GaussianDominance
   ) throws(DifferentialPrivacyError) -> GaussianDominance {
-    if let hit = cache.withLock({ $0[key] }) { return hit }
+    let hit = cache.withLock { entries in
+      entries[key]
+        ?? entries.first { entry in
+          entry.key.kind == key.kind && entry.key.parameters == key.parameters
+            && entry.key.largestShift >= key.largestShift
+        }?.value
+    }
+    if let hit { return hit }
     let value = try compute()
     cache.withLock { entries in
       if entries.count >= 512 { entries.removeAll() }

@@ -5,6 +5,30 @@ extension PrivacyLossDistribution {
   /// beyond it the grid interval is too fine for the mechanism's range of losses.
   public static let maximumGridPointCount = 1 << 26
 
+  /// The grid indices ⌊low/h⌋ − `below` … ⌈high/h⌉ + `above` that cover the losses
+  /// [low, high], at least `minimumCount` apart.
+  ///
+  /// - Throws: ``DifferentialPrivacyError/parameterTooLarge(name:value:maximum:)`` naming
+  ///   `valueDiscretization` when the grid would hold more than ``maximumGridPointCount`` points
+  ///   (checked before any conversion to `Int`, so no range traps).
+  static func gridIndices(
+    covering low: Double, _ high: Double, interval h: Double, below: Int = 1, above: Int = 0,
+    minimumCount: Int = 0
+  ) throws(DifferentialPrivacyError) -> (lowest: Int, highest: Int) {
+    let lowStep = (low / h).rounded(.down)
+    let highStep = (high / h).rounded(.up)
+    let limit = Double(maximumGridPointCount)
+    guard lowStep.isFinite, highStep.isFinite, abs(lowStep) <= limit * 64,
+      abs(highStep) <= limit * 64, highStep - lowStep + Double(below + above) <= limit
+    else {
+      throw .parameterTooLarge(
+        name: "valueDiscretization", value: "\(h)",
+        maximum: "a grid of \(maximumGridPointCount) points over [\(low), \(high)]")
+    }
+    let lowest = Int(lowStep) - below
+    return (lowest, max(lowest + minimumCount, Int(highStep) + above))
+  }
+
   /// The distribution of the Gaussian mechanism — noise N(0, σ²) added to a query whose one
   /// contribution has L2 norm at most `sensitivity` — with the contribution included by Poisson
   /// sampling at rate q.
@@ -161,13 +185,7 @@ extension PrivacyLossDistribution {
     let b = scale
     let delta = sensitivity
     let bound = delta / b
-    let lowest = Int((-bound / h).rounded(.down)) - 1
-    let highest = Int((bound / h).rounded(.up))
-    guard highest - lowest <= maximumGridPointCount else {
-      throw .parameterTooLarge(
-        name: "valueDiscretization", value: "\(h)",
-        maximum: "a grid of \(maximumGridPointCount) points over ±\(bound)")
-    }
+    let (lowest, highest) = try gridIndices(covering: -bound, bound, interval: h)
     // P(a < X ≤ b) for X ~ Lap(centre, b), each side from its own tail.
     func laplaceMass(_ lower: Double, _ upper: Double, centre: Double) -> Double {
       guard lower < upper else { return 0 }
@@ -243,13 +261,7 @@ extension PrivacyLossDistribution {
     atoms.append((loss: -a * Double(delta), p: far, q: near))
     let h = valueDiscretization
     let bound = a * Double(delta)
-    let lowest = Int((-bound / h).rounded(.down)) - 1
-    let highest = Int((bound / h).rounded(.up))
-    guard highest - lowest <= maximumGridPointCount else {
-      throw .parameterTooLarge(
-        name: "valueDiscretization", value: "\(h)",
-        maximum: "a grid of \(maximumGridPointCount) points over ±\(bound)")
-    }
+    let (lowest, highest) = try gridIndices(covering: -bound, bound, interval: h)
     let buckets = PrivacyLossBuckets.atoms(
       lowestIndex: lowest, highestIndex: highest, interval: h, atoms)
     return PrivacyLossDistribution(
@@ -325,13 +337,7 @@ extension PrivacyLossDistribution {
         lowLoss = 0
         highLoss = 0
       }
-      let lowest = Int((lowLoss / h).rounded(.down)) - 1
-      let highest = Int((highLoss / h).rounded(.up)) + 1
-      guard highest - lowest <= maximumGridPointCount else {
-        throw .parameterTooLarge(
-          name: "valueDiscretization", value: "\(h)",
-          maximum: "a grid of \(maximumGridPointCount) points over [\(lowLoss), \(highLoss)]")
-      }
+      let (lowest, highest) = try gridIndices(covering: lowLoss, highLoss, interval: h, above: 1)
       var buckets = PrivacyLossBuckets.atoms(
         lowestIndex: lowest, highestIndex: highest, interval: h, atoms)
       if estimate == .pessimistic {
@@ -372,13 +378,6 @@ extension PrivacyLossDistribution {
     }
     let low = search(below, direction: -1)
     let high = search(above, direction: 1)
-    let lowest = Int((low / h).rounded(.down))
-    let highest = max(lowest + 1, Int((high / h).rounded(.up)))
-    guard highest - lowest <= maximumGridPointCount else {
-      throw .parameterTooLarge(
-        name: "valueDiscretization", value: "\(h)",
-        maximum: "a grid of \(maximumGridPointCount) points over [\(low), \(high)]")
-    }
-    return (lowest, highest)
+    return try gridIndices(covering: low, high, interval: h, below: 0, minimumCount: 1)
   }
 }
