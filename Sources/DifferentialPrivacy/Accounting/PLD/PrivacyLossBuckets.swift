@@ -47,7 +47,13 @@ struct PrivacyLossBuckets {
           guard pMass > 0 else { continue }
           let qMass = q[j]
           let u = exp(Double(lowestIndex + j) * h)
-          let right = min(pMass, max(0, (pMass - u * qMass) / denominator))
+          let scaledQ = u * qMass
+          // Where e^{ε_j}·Q(B) is out of double range (ε_j above about 709) or Q(B) is
+          // subnormal, the split cannot be computed: the whole bucket goes to its right end,
+          // which only raises δ.
+          let right =
+            scaledQ.isFinite && (qMass == 0 || qMass >= .leastNormalMagnitude)
+            ? min(pMass, max(0, (pMass - scaledQ) / denominator)) : pMass
           points[j + 1] += right
           points[j] += pMass - right
         }

@@ -44,10 +44,16 @@ struct PrivacyLossMasses: Sendable, Hashable, Codable {
   /// Between two grid losses L_{i−1} ≤ ε < L_i, δ(ε) = A_i − e^ε B_i with A_i the mass at or
   /// above L_i (with +∞) and B_i = Σ_{j ≥ i} m_j e^{−L_j}; walking down from the top, the first
   /// segment whose lower end exceeds `delta` holds the answer, ε = log((A_i − δ)/B_i).
+  ///
+  /// B_i is kept as e^{−c}·Σ_{j ≥ i} m_j e^{c − L_j} with an anchor loss c that follows the walk
+  /// down (c = 0 while every loss met is within ±500), so that neither e^{L} nor e^{−L}
+  /// overflows or underflows when the losses exceed about 700.
   func epsilon(delta: Double, interval h: Double) -> Double {
     if infinityMass > delta { return .infinity }
     var above = infinityMass
+    // Σ m_j e^{anchor − L_j} over the masses above the current loss.
     var weighted = 0.0
+    var anchor = 0.0
     var result = -Double.infinity
     masses.withUnsafeBufferPointer { masses in
       var index = masses.count - 1
@@ -55,20 +61,25 @@ struct PrivacyLossMasses: Sendable, Hashable, Codable {
         let mass = masses[index]
         if mass > 0 {
           let loss = Double(lowestIndex + index) * h
+          if abs(loss - anchor) > 500 {
+            // Losses only decrease from here on, so the factor is below 1.
+            if weighted > 0 { weighted *= exp(loss - anchor) }
+            anchor = loss
+          }
           // δ at ε = loss uses the masses strictly above it: `above`, `weighted`.
-          let deltaHere = above - exp(loss) * weighted
+          let deltaHere = above - exp(loss - anchor) * weighted
           if deltaHere > delta {
-            result = log((above - delta) / weighted)
+            result = anchor + log((above - delta) / weighted)
             return
           }
           above += mass
-          weighted += mass * exp(-loss)
+          weighted += mass * exp(anchor - loss)
         }
         index -= 1
       }
       // Below the lowest loss δ(ε) = above − e^ε·weighted for every ε.
       if weighted > 0, above > delta {
-        result = log((above - delta) / weighted)
+        result = anchor + log((above - delta) / weighted)
       }
     }
     return max(0, result)
