@@ -308,6 +308,18 @@ struct PlanBase {
     case .local: scale = min(scale, samplerLimit * nd.squareRoot() / sigmaU)
     case .central, .none: break
     }
+    // PLD computes the dominating Gaussian from the exact noise, in time linear in its σ in
+    // integer units: keep the noise it analyses (the honest clients' sum, or one client's in
+    // local DP) within 2^14 units, as the central grid is. Rounding then adds at most ¼ per
+    // client and √d/2 to the sensitivity, accounted.
+    if usesPrivacyLoss {
+      let limit = Double(Self.largestPrivacyLossGridSteps)
+      switch configuration.privacy {
+      case .distributed: scale = min(scale, limit / sigmaU)
+      case .local: scale = min(scale, limit * nd.squareRoot() / sigmaU)
+      case .central, .none: break
+      }
+    }
     guard scale.isFinite, scale > 0 else { return nil }
 
     let sigmaSum = scale * sigmaU  // σ of the released sum's noise, in integer units
@@ -389,7 +401,7 @@ struct PlanBase {
         // PLD accounts the grid's noise exactly only up to 2^14 steps per σ (its cost is linear
         // in them): a coarser grid adds a little more rounding to the sensitivity (γ√d, at most
         // σ√d/2^14, accounted), where RDP would lose far more.
-        if configuration.accountant == .pld, !configuration.analyticCentralAccounting,
+        if usesPrivacyLoss,
           mechanism.stepsPerStandardDeviation > Self.largestPrivacyLossGridSteps
         {
           mechanism = try GridGaussianMechanism(
@@ -486,6 +498,11 @@ struct PlanBase {
     }
   }
 
+  /// Whether the plan is accounted by PLD (not RDP, nor the analytic Gaussian).
+  var usesPrivacyLoss: Bool {
+    configuration.accountant == .pld && !configuration.analyticCentralAccounting
+  }
+
   /// The most grid steps per standard deviation for which central DP is accounted by PLD,
   /// 2¹⁴: the dominating Gaussian's computation is linear in them. A plan accounted by PLD
   /// uses at most this many (``noisyEncoding(noiseMultiplier:lowerBound:)``); a finer grid
@@ -515,12 +532,9 @@ struct PlanBase {
     case .central(let mechanism):
       let steps = Double(mechanism.stepsPerStandardDeviation)
       let sensitivity = mechanism.gridSensitivity / mechanism.resolution
-      // Checked for shifts up to the next power of two, a wider range than needed (still an
-      // upper bound), so that a calibration's many noise levels share a few computations.
-      let checked = exp2(log2(sensitivity).rounded(.up))
       let noise = try DistributedDiscreteGaussian(
-        clients: 1, localStandardDeviation: steps, l1Sensitivity: checked,
-        l2Sensitivity: checked, dimension: 1)
+        clients: 1, localStandardDeviation: steps, l1Sensitivity: sensitivity,
+        l2Sensitivity: sensitivity, dimension: 1)
       return (try noise.gaussianDominance(), sensitivity)
     }
   }

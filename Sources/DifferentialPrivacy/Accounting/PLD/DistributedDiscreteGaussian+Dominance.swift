@@ -16,7 +16,7 @@ extension DistributedDiscreteGaussian {
   public func gaussianDominance() throws(DifferentialPrivacyError) -> GaussianDominance {
     let key = GaussianDominance.CacheKey(
       kind: "ddg", parameters: [UInt64(clients), localStandardDeviation.bitPattern],
-      largestShift: Int(l2Sensitivity.rounded(.up)))
+      largestShift: GaussianDominance.checkedShift(l2Sensitivity))
     return try GaussianDominance.cached(key) { () throws(DifferentialPrivacyError) in
       try computeGaussianDominance()
     }
@@ -26,7 +26,7 @@ extension DistributedDiscreteGaussian {
   func computeGaussianDominance() throws(DifferentialPrivacyError) -> GaussianDominance {
     let variance = localStandardDeviation * localStandardDeviation
     let central = Double(clients) * variance
-    let largestShift = Int(l2Sensitivity.rounded(.up))
+    let largestShift = GaussianDominance.checkedShift(l2Sensitivity)
     let spread = central.squareRoot()
     var eta = 0.0
     for k in stride(from: 1, to: clients, by: 1) {
@@ -138,7 +138,7 @@ extension DistributedSkellam {
   public func gaussianDominance() throws(DifferentialPrivacyError) -> GaussianDominance {
     let key = GaussianDominance.CacheKey(
       kind: "skellam", parameters: [centralVariance.bitPattern],
-      largestShift: Int(l2Sensitivity.rounded(.up)))
+      largestShift: GaussianDominance.checkedShift(l2Sensitivity))
     return try GaussianDominance.cached(key) { () throws(DifferentialPrivacyError) in
       try computeGaussianDominance()
     }
@@ -147,7 +147,7 @@ extension DistributedSkellam {
   /// ``gaussianDominance()`` without the cache.
   func computeGaussianDominance() throws(DifferentialPrivacyError) -> GaussianDominance {
     let mu = centralVariance
-    let largestShift = Int(l2Sensitivity.rounded(.up))
+    let largestShift = GaussianDominance.checkedShift(l2Sensitivity)
     var count = largestShift + Int((20 * mu.squareRoot()).rounded(.up)) + 64
     while true {
       let logMass = Self.logMass(variance: mu, count: count)

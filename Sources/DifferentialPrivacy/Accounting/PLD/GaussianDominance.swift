@@ -63,6 +63,18 @@ public struct GaussianDominance: Sendable, Hashable, Codable {
   /// them; at most 512 entries, cleared when full.
   private static let cache = Mutex<[CacheKey: GaussianDominance]>([:])
 
+  /// The largest shift a dominance is computed for when the L2 sensitivity is `sensitivity`:
+  /// ⌈Δ₂⌉ rounded up to a power of two. Checking more thresholds than needed keeps the bound
+  /// valid, and a calibration's many noise levels at one noise (the sensitivity in integer
+  /// units varies with the scale) then share a few computations through the cache.
+  static func checkedShift(_ sensitivity: Double) -> Int {
+    let shift = max(1, sensitivity.rounded(.up))
+    guard shift < 0x1p52 else { return 1 << 52 }
+    var power = 1
+    while Double(power) < shift { power <<= 1 }
+    return power
+  }
+
   /// The cached value for `key`, or `compute()`'s, stored. A value computed for the same noise
   /// and a larger shift serves too: its thresholds cover a wider range (so its μ₁ is at least
   /// as large) and its slack holds for every smaller shift.
