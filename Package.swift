@@ -179,3 +179,16 @@ if ProcessInfo.processInfo.environment["PRIVATE_AGGREGATION_BENCHMARKS"] == "1" 
     )
   }
 }
+
+// The README's and the DocC articles' code, compiled by `.ci/check-snippets` (which generates
+// `.build-snippets/Sources` and sets this variable); not part of the package otherwise.
+if ProcessInfo.processInfo.environment["PRIVATE_AGGREGATION_SNIPPETS"] == "1" {
+  package.targets.append(
+    .executableTarget(
+      name: "DocumentationSnippets",
+      dependencies: ["PrivateAggregation", "SecureAggregation", "DifferentialPrivacy"],
+      path: ".build-snippets/Sources",
+      swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-suppress-warnings"])]
+    )
+  )
+}

@@ -98,35 +98,40 @@ struct PreparedSession {
       clientCount: clients, vectorLength: elements, modulus: Modulus(bitWidth: 32), graph: graph,
       threshold: threshold)
     var server = try AggregationServer(configuration: configuration)
-    var participants = try configuration.participantIDs.map {
-      try AggregationClient(configuration: configuration, id: $0)
-    }
-    for index in participants.indices {
-      try server.receive(participants[index].advertiseKeys(for: server.announcement))
-    }
-    for directory in try server.closeAdvertiseKeys() {
-      try server.receive(participants[directory.recipient.index - 1].shareKeys(for: directory))
-    }
-    let relays = try server.closeShareKeys()
     // Every 20th client (5 %) vanishes before its masked input; client 1 stays.
     let dropped = Set(configuration.participantIDs.filter { $0.index % 20 == 0 })
     let input = ModularVector(zeroCount: elements, modulus: configuration.modulus)
-    guard let first = relays.first(where: { $0.recipient.index == 1 }) else {
-      throw BenchmarkSetupError.missingRelay
+    var participants: [ParticipantID: AggregationClient] = [:]
+    for id in configuration.participantIDs {
+      participants[id] = try AggregationClient(configuration: configuration, id: id, input: input)
     }
-    client = participants[0]
-    relay = first
+    // One loop up to the unmasking requests; client 1 and its relay are kept for the benchmark.
+    var messages = server.start()
+    var firstRelay: ShareRelayMessage?
+    var firstClient: AggregationClient?
+    while true {
+      for message in messages {
+        if case .shareRelay(let relay) = message {
+          if relay.recipient.index == 1 {
+            firstRelay = relay
+            firstClient = participants[relay.recipient]?.detachedCopy()
+          }
+          if dropped.contains(relay.recipient) { continue }
+        }
+        if let reply = try participants[message.recipient]?.respond(to: message) {
+          try server.receive(reply)
+        }
+      }
+      if case .unmasking = messages.first { break }
+      guard case .send(let next) = try server.advance() else {
+        throw BenchmarkSetupError.unexpectedRound
+      }
+      messages = next
+    }
+    guard let firstRelay, let firstClient else { throw BenchmarkSetupError.missingRelay }
+    client = firstClient
+    relay = firstRelay
     self.input = input
-    for relay in relays where !dropped.contains(relay.recipient) {
-      try server.receive(
-        participants[relay.recipient.index - 1].maskedInput(for: relay, input: input))
-    }
-    guard case .unmasking(let requests) = try server.closeMaskedInputCollection() else {
-      throw BenchmarkSetupError.unexpectedRound
-    }
-    for request in requests {
-      try server.receive(participants[request.recipient.index - 1].unmaskingResponse(for: request))
-    }
     let survivors = clients - dropped.count
     let pairwise = dropped.reduce(0) { total, id in
       total + server.graph.neighbors(of: id).filter { !dropped.contains($0) }.count
@@ -198,13 +203,13 @@ let sessionBenchmarks: @Sendable () -> Void = {
     if entry.clients == 100 {
       Benchmark("Client round 2 \(entry.label) M=10^5") { benchmark in
         for _ in benchmark.scaledIterations {
-          var client = session.client
+          var client = session.client.detachedCopy()
           blackHole(try client.maskedInput(for: session.relay, input: session.input))
         }
       }
     }
     if entry.label == "N=100 k=14" {
-      var client = session.client
+      var client = session.client.detachedCopy()
       let message: ClientMessage
       do {
         message = .maskedInput(try client.maskedInput(for: session.relay, input: session.input))

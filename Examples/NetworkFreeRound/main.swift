@@ -40,19 +40,33 @@ struct Network {
   }
 
   /// Client → server.
-  mutating func toServer(_ message: ClientMessage, named name: String) throws -> ClientMessage {
+  mutating func toServer(_ message: ClientMessage) throws -> ClientMessage {
     let bytes = message.serializedBytes()
     upBytes[message.sender, default: 0] += bytes.count
+    let name: String
+    switch message {
+    case .advertiseKeys: name = "AdvertiseKeys"
+    case .shareKeys: name = "ShareKeys"
+    case .maskedInput: name = "MaskedInput"
+    case .consistencySignature: name = "ConsistencySignature"
+    case .unmaskingResponse: name = "UnmaskingResponse"
+    }
     record("client → server  \(name)", bytes.count)
     return try ClientMessage(serializedBytes: bytes, configuration: sessionConfiguration)
   }
 
-  /// Server → client (the announcement is sent once to each client).
-  mutating func toClient(
-    _ message: ServerMessage, to recipient: ParticipantID, named name: String
-  ) throws -> ServerMessage {
+  /// Server → client.
+  mutating func toClient(_ message: ServerMessage) throws -> ServerMessage {
     let bytes = message.serializedBytes()
-    downBytes[recipient, default: 0] += bytes.count
+    downBytes[message.recipient, default: 0] += bytes.count
+    let name: String
+    switch message {
+    case .announcement: name = "SessionAnnouncement"
+    case .keyDirectory: name = "KeyDirectory"
+    case .shareRelay: name = "ShareRelay"
+    case .consistencyCheck: name = "ConsistencyCheck"
+    case .unmasking: name = "UnmaskingRequest"
+    }
     record("server → client  \(name)", bytes.count)
     return try ServerMessage(serializedBytes: bytes, configuration: sessionConfiguration)
   }
@@ -61,64 +75,39 @@ struct Network {
 var network = Network()
 let ledger = try PrivacyLedger(delta: configuration.delta)
 var server = try PrivateAggregationServer(plan: plan, ledger: ledger)
-var clients: [ParticipantID: PrivateAggregationClient] = [:]
-for id in sessionConfiguration.participantIDs {
-  clients[id] = try PrivateAggregationClient(plan: plan, id: id)
-}
 func update(of id: ParticipantID) -> [Double] {
   (0..<dimension).map { sin(Double(id.index * 31 + $0)) / (Double(dimension).squareRoot() * 1.5) }
 }
+var clients: [ParticipantID: PrivateAggregationClient] = [:]
+for id in sessionConfiguration.participantIDs {
+  clients[id] = try PrivateAggregationClient(plan: plan, id: id, update: update(of: id))
+}
 let dropped = sessionConfiguration.participantIDs.last
 
-// Round 0: the server announces the session; each client advertises two public keys.
-for id in sessionConfiguration.participantIDs {
-  guard var client = clients[id],
-    case .announcement(let announcement) = try network.toClient(
-      .announcement(server.announcement), to: id, named: "SessionAnnouncement")
-  else { fatalError("the announcement parses as an announcement") }
-  let message = try network.toServer(
-    .advertiseKeys(client.advertiseKeys(for: announcement)), named: "AdvertiseKeys")
-  try server.receive(message)
-  clients[id] = client
+/// The whole round, one loop: the server announces the session (each client advertises two
+/// public keys), relays the neighbours' keys (each client sends them encrypted Shamir shares),
+/// relays the shares (each client sends its masked, noised update), and asks the survivors to
+/// unmask — the dropped client's masking-key shares, the survivors' self-mask shares, never both
+/// of one client. The last client vanishes after sharing its keys, before sending its input.
+func aggregate(
+  server: inout PrivateAggregationServer, clients: inout [ParticipantID: PrivateAggregationClient],
+  network: inout Network
+) throws -> PrivateAggregationResult {
+  var messages = server.start()
+  while true {
+    for message in messages {
+      let received = try network.toClient(message)
+      if case .shareRelay = received, received.recipient == dropped { continue }
+      guard let reply = try clients[received.recipient]?.respond(to: received) else { continue }
+      try server.receive(network.toServer(reply))
+    }
+    switch try server.advance() {
+    case .send(let next): messages = next
+    case .finished(let result): return result
+    }
+  }
 }
-// Round 1: each client gets its neighbours' keys and sends them encrypted Shamir shares.
-for directory in try server.closeAdvertiseKeys() {
-  guard var client = clients[directory.recipient],
-    case .keyDirectory(let received) = try network.toClient(
-      .keyDirectory(directory), to: directory.recipient, named: "KeyDirectory")
-  else { fatalError("a key directory parses as a key directory") }
-  try server.receive(
-    network.toServer(.shareKeys(client.shareKeys(for: received)), named: "ShareKeys"))
-  clients[directory.recipient] = client
-}
-// Round 2: each client gets the shares addressed to it and sends its masked, noised update.
-// The last client vanishes here, after sharing its keys and before sending its input.
-for relay in try server.closeShareKeys() where relay.recipient != dropped {
-  guard var client = clients[relay.recipient],
-    case .shareRelay(let received) = try network.toClient(
-      .shareRelay(relay), to: relay.recipient, named: "ShareRelay")
-  else { fatalError("a share relay parses as a share relay") }
-  let masked = try client.maskedInput(for: received, update: update(of: relay.recipient))
-  try server.receive(network.toServer(.maskedInput(masked), named: "MaskedInput"))
-  clients[relay.recipient] = client
-}
-// Round 4 (round 3 is active mode's consistency check): the survivors reveal what the server
-// needs to remove the masks — the dropped client's masking-key shares, the survivors'
-// self-mask shares — never both of one client.
-guard case .unmasking(let requests) = try server.closeMaskedInputCollection() else {
-  fatalError("semi-honest mode goes straight to unmasking")
-}
-for request in requests {
-  guard var client = clients[request.recipient],
-    case .unmasking(let received) = try network.toClient(
-      .unmasking(request), to: request.recipient, named: "UnmaskingRequest")
-  else { fatalError("an unmasking request parses as one") }
-  try server.receive(
-    network.toServer(
-      .unmaskingResponse(client.unmaskingResponse(for: received)), named: "UnmaskingResponse"))
-  clients[request.recipient] = client
-}
-let result = try server.finish()
+let result = try aggregate(server: &server, clients: &clients, network: &network)
 
 print("what crossed the network, by message kind:")
 print("direction        message               count   bytes each          total bytes")

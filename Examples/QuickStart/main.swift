@@ -20,30 +20,30 @@ let updates: [[Double]] = (1...n).map { client in
 
 let ledger = try PrivacyLedger(delta: configuration.delta)  // shared: every round charges it
 var server = try PrivateAggregationServer(plan: plan, ledger: ledger)
-var clients = try plan.secureAggregation.participantIDs.map {
-  try PrivateAggregationClient(plan: plan, id: $0)
+var clients: [ParticipantID: PrivateAggregationClient] = [:]
+for (id, update) in zip(plan.secureAggregation.participantIDs, updates) {
+  clients[id] = try PrivateAggregationClient(plan: plan, id: id, update: update)
 }
 
-// The five rounds; a real transport would carry each message's serializedBytes().
-for index in clients.indices {
-  try server.receive(.advertiseKeys(clients[index].advertiseKeys(for: server.announcement)))
+// One loop, whatever the mode: a real transport would carry each message's serializedBytes().
+func aggregate(
+  server: inout PrivateAggregationServer, clients: inout [ParticipantID: PrivateAggregationClient]
+) throws -> PrivateAggregationResult {
+  var messages = server.start()
+  while true {
+    for message in messages {
+      // Each client clips, rotates, rounds, adds its noise share and masks when its turn comes.
+      if let reply = try clients[message.recipient]?.respond(to: message) {
+        try server.receive(reply)
+      }
+    }
+    switch try server.advance() {
+    case .send(let next): messages = next
+    case .finished(let result): return result
+    }
+  }
 }
-for directory in try server.closeAdvertiseKeys() {
-  let index = directory.recipient.index - 1
-  try server.receive(.shareKeys(clients[index].shareKeys(for: directory)))
-}
-for relay in try server.closeShareKeys() {
-  let index = relay.recipient.index - 1  // clip, rotate, round, add noise share, mask:
-  try server.receive(.maskedInput(clients[index].maskedInput(for: relay, update: updates[index])))
-}
-guard case .unmasking(let requests) = try server.closeMaskedInputCollection() else {
-  fatalError("semi-honest mode goes straight to unmasking")
-}
-for request in requests {
-  let index = request.recipient.index - 1
-  try server.receive(.unmaskingResponse(clients[index].unmaskingResponse(for: request)))
-}
-let result = try server.finish()
+let result = try aggregate(server: &server, clients: &clients)
 
 let trueMean = (0..<8).map { coordinate in
   updates.map { $0[coordinate] }.reduce(0, +) / Double(n)

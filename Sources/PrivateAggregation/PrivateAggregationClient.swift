@@ -3,27 +3,37 @@ public import SecureAggregation
 /// A client of one private aggregation: turns its float update into the protocol's messages.
 ///
 /// It runs the secure-aggregation client (``AggregationPlan/secureAggregation``) and, when the
-/// server relays the key shares, encodes the update with ``UpdateEncoder`` — clip, rotate,
+/// server relays the key shares, encodes ``update`` with ``UpdateEncoder`` — clip, rotate,
 /// round, add this client's noise share — and masks the result. A sans-IO state machine like
-/// the protocol's: each method takes the server's message and returns the reply to send; a
-/// method that throws leaves the client as it was.
+/// the protocol's: ``respond(to:)`` takes any server message and returns the reply to send; when
+/// it throws, the client is as it was.
 ///
 /// ```swift
-/// var client = try PrivateAggregationClient(plan: plan, id: id)
-/// let keys = try client.advertiseKeys(for: announcement)       // → server
-/// let shares = try client.shareKeys(for: directory)            // → server
-/// let masked = try client.maskedInput(for: relay, update: myUpdate)
-/// let response = try client.unmaskingResponse(for: request)    // → server
+/// var client = try PrivateAggregationClient(plan: plan, id: id, update: myUpdate)
+/// let reply = try client.respond(to: message)  // for every message the server sends it
 /// ```
 public struct PrivateAggregationClient {
   /// The plan the client follows (the server must use the same one).
   public let plan: AggregationPlan
   /// The secure-aggregation client underneath.
   public private(set) var protocolClient: AggregationClient
+  /// The update this client contributes: ``AggregationPlan/dimension`` finite values (flatten
+  /// tensors with ``AggregationPlan/flatten(_:)``, widen `Float`s with `Double.init`). Encoded
+  /// and masked when the share relay arrives, then cleared.
+  public var update: [Double]?
+  /// The weight for weighted aggregation (clamped to [0, w_max]); ignored otherwise.
+  public var weight: Double
   /// Whether this client's update was clipped, once it has been encoded.
   public private(set) var wasClipped: Bool?
   /// The rounding and noise randomness: securely seeded unless made for tests.
   private let generator: ChaChaRandomNumberGenerator
+  /// The encoded vector this client masked, kept only when ``keepsMaskedInput`` (simulations
+  /// check the sum against it) and only until taken.
+  private var maskedInput: ModularVector?
+  /// Whether to keep the masked input for ``takeMaskedInput()``; off in production.
+  package var keepsMaskedInput = false
+  /// The seconds the last encoding took (for simulations' timing).
+  package private(set) var preparationSeconds = 0.0
 
   /// A client whose secrets, rounding and noise come from the system's secure generator.
   ///
@@ -33,21 +43,20 @@ public struct PrivateAggregationClient {
   ///   - identityKey: active mode: this client's identity key.
   ///   - identityDirectory: active mode: every participant's identity public key, from the
   ///     caller's own directory, never from the server.
+  ///   - update: the update (``update``); it may also be set later, before the share relay.
+  ///   - weight: the weight for weighted aggregation.
   /// - Throws: ``PrivateAggregationError/secureAggregation(_:)`` for an id outside the cohort or a
   ///   missing identity key in active mode.
   public init(
     plan: AggregationPlan, id: ParticipantID, identityKey: IdentityPrivateKey? = nil,
-    identityDirectory: [ParticipantID: IdentityPublicKey] = [:]
+    identityDirectory: [ParticipantID: IdentityPublicKey] = [:], update: [Double]? = nil,
+    weight: Double = 1
   ) throws(PrivateAggregationError) {
-    do {
-      protocolClient = try AggregationClient(
-        configuration: plan.secureAggregation, id: id, identityKey: identityKey,
-        identityDirectory: identityDirectory)
-    } catch {
-      throw .secureAggregation(error)
-    }
-    self.plan = plan
-    generator = ChaChaRandomNumberGenerator()
+    try self.init(
+      plan: plan, id: id, identityKey: identityKey, identityDirectory: identityDirectory,
+      keySource: .system, encodingGenerator: ChaChaRandomNumberGenerator())
+    self.update = update
+    self.weight = weight
   }
 
   /// A client whose keys, rounding and noise all come from `insecureSeed` — for reproducible
@@ -56,118 +65,91 @@ public struct PrivateAggregationClient {
   /// - Warning: Insecure: whoever knows the seed knows every secret and the noise.
   public init(
     plan: AggregationPlan, id: ParticipantID, identityKey: IdentityPrivateKey? = nil,
-    identityDirectory: [ParticipantID: IdentityPublicKey] = [:], insecureSeed: UInt64
+    identityDirectory: [ParticipantID: IdentityPublicKey] = [:], update: [Double]? = nil,
+    weight: Double = 1, insecureSeed: UInt64
   ) throws(PrivateAggregationError) {
     let root = ChaChaRandomNumberGenerator(insecureDeterministicSeed: insecureSeed)
-    do {
-      protocolClient = try AggregationClient(
+    try self.init(
+      plan: plan, id: id, identityKey: identityKey, identityDirectory: identityDirectory,
+      keySource: .insecureDeterministic(root.insecureDeterministicChild(label: "keys")),
+      encodingGenerator: root.insecureDeterministicChild(label: "encoding"))
+    self.update = update
+    self.weight = weight
+  }
+
+  /// A client with the given randomness: `keySource` for the protocol's secrets,
+  /// `encodingGenerator` for rounding and noise.
+  package init(
+    plan: AggregationPlan, id: ParticipantID, identityKey: IdentityPrivateKey?,
+    identityDirectory: [ParticipantID: IdentityPublicKey], keySource: RandomSource,
+    encodingGenerator: ChaChaRandomNumberGenerator
+  ) throws(PrivateAggregationError) {
+    protocolClient = try PrivateAggregationError.liftingProtocolError {
+      () throws(SecureAggregationError) in
+      try AggregationClient(
         configuration: plan.secureAggregation, id: id, identityKey: identityKey,
-        identityDirectory: identityDirectory,
-        insecureRandomSource: .insecureDeterministic(root.insecureDeterministicChild(label: "keys"))
-      )
-    } catch {
-      throw .secureAggregation(error)
+        identityDirectory: identityDirectory, insecureRandomSource: keySource)
     }
     self.plan = plan
-    generator = root.insecureDeterministicChild(label: "encoding")
+    weight = 1
+    generator = encodingGenerator
   }
 
   /// This client's id.
   public var id: ParticipantID { protocolClient.id }
 
-  /// Round 0: new key pairs for the session, advertised.
+  /// Answers one server message, whatever the phase and mode: keys for the announcement,
+  /// shares for the key directory, the encoded and masked ``update`` for the share relay, a
+  /// signature for the consistency check (active mode), and the unmasking shares.
   ///
-  /// - Throws: ``PrivateAggregationError/secureAggregation(_:)`` with the protocol's error.
-  public mutating func advertiseKeys(for announcement: SessionAnnouncement)
-    throws(PrivateAggregationError) -> AdvertiseKeysMessage
+  /// A share relay is checked (phase, session, recipient) before the update is touched, so a
+  /// misdirected or replayed relay costs no encoding and reveals nothing.
+  ///
+  /// - Throws: ``PrivateAggregationError/secureAggregation(_:)`` with the protocol's error;
+  ///   for the share relay also ``PrivateAggregationError/invalidInput(name:expected:)`` when
+  ///   ``update`` is `nil` or the weight is invalid, and the encoder's errors
+  ///   (``PrivateAggregationError/nonFiniteValue(index:)``,
+  ///   ``PrivateAggregationError/dimensionMismatch(expected:actual:)``). The client is
+  ///   unchanged when it throws, so a corrected update can be sent.
+  public mutating func respond(to message: ServerMessage) throws(PrivateAggregationError)
+    -> ClientMessage
   {
-    do {
-      return try protocolClient.advertiseKeys(for: announcement)
-    } catch {
-      throw .secureAggregation(error)
+    guard case .shareRelay(let relay) = message else {
+      return try PrivateAggregationError.liftingProtocolError { () throws(SecureAggregationError) in
+        try protocolClient.respond(to: message)
+      }
     }
-  }
-
-  /// Round 1: the key shares for the neighbours, sealed to each.
-  ///
-  /// - Throws: ``PrivateAggregationError/secureAggregation(_:)`` with the protocol's error.
-  public mutating func shareKeys(for directory: KeyDirectoryMessage)
-    throws(PrivateAggregationError) -> ShareKeysMessage
-  {
-    do {
-      return try protocolClient.shareKeys(for: directory)
-    } catch {
-      throw .secureAggregation(error)
+    try PrivateAggregationError.liftingProtocolError { () throws(SecureAggregationError) in
+      try protocolClient.checkDeliverable(message)
     }
-  }
-
-  /// Round 2: encodes `update` (flat, ``AggregationPlan/dimension`` values) and masks it.
-  ///
-  /// - Parameters:
-  ///   - relay: the server's relay of this client's shares.
-  ///   - update: the update; finite values only.
-  ///   - weight: the weight for weighted aggregation (clamped to [0, w_max]); ignored otherwise.
-  /// - Throws: the encoder's errors (``PrivateAggregationError/nonFiniteValue(index:)``,
-  ///   ``PrivateAggregationError/dimensionMismatch(expected:actual:)``,
-  ///   ``PrivateAggregationError/invalidInput(name:expected:)``) and the protocol's; the client
-  ///   is unchanged, so a corrected update can be sent.
-  public mutating func maskedInput(
-    for relay: ShareRelayMessage, update: [Double], weight: Double = 1
-  ) throws(PrivateAggregationError) -> MaskedInputMessage {
+    guard let update else {
+      throw .invalidInput(
+        name: "update",
+        expected: "the client's update (PrivateAggregationClient.update), set before the relay")
+    }
     var random = generator
+    let clock = ContinuousClock()
+    let start = clock.now
     let encoding = try UpdateEncoder(plan: plan).encode(
       update, weight: weight, sessionID: relay.sessionID, using: &random)
-    let message: MaskedInputMessage
-    do {
-      message = try protocolClient.maskedInput(for: relay, input: encoding.input)
-    } catch {
-      throw .secureAggregation(error)
+    let elapsed = clock.now - start
+    let reply = try PrivateAggregationError.liftingProtocolError {
+      () throws(SecureAggregationError) in
+      try protocolClient.maskedInput(for: relay, input: encoding.input)
     }
+    preparationSeconds =
+      Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     wasClipped = encoding.wasClipped
-    return message
+    if keepsMaskedInput { maskedInput = encoding.input }
+    self.update = nil
+    return .maskedInput(reply)
   }
+}
 
-  /// Round 2 for an update made of tensors of the plan's shapes.
-  ///
-  /// - Throws: the errors of ``maskedInput(for:update:weight:)``.
-  public mutating func maskedInput(
-    for relay: ShareRelayMessage, tensors: [[Double]], weight: Double = 1
-  ) throws(PrivateAggregationError) -> MaskedInputMessage {
-    try maskedInput(for: relay, update: plan.flatten(tensors), weight: weight)
-  }
-
-  /// Round 2 for a `Float` update (widened to `Double` exactly).
-  ///
-  /// - Throws: the errors of ``maskedInput(for:update:weight:)``.
-  public mutating func maskedInput(
-    for relay: ShareRelayMessage, floats update: [Float], weight: Double = 1
-  ) throws(PrivateAggregationError) -> MaskedInputMessage {
-    try maskedInput(for: relay, update: update.map(Double.init), weight: weight)
-  }
-
-  /// Round 3 (active mode): this client's signature over the survivor set.
-  ///
-  /// - Throws: ``PrivateAggregationError/secureAggregation(_:)`` with the protocol's error.
-  public mutating func consistencySignature(for request: ConsistencyCheckRequest)
-    throws(PrivateAggregationError) -> ConsistencySignatureMessage
-  {
-    do {
-      return try protocolClient.consistencySignature(for: request)
-    } catch {
-      throw .secureAggregation(error)
-    }
-  }
-
-  /// Round 4: the shares that unmask the survivors' sum, and nothing more.
-  ///
-  /// - Throws: ``PrivateAggregationError/secureAggregation(_:)`` with the protocol's error.
-  public mutating func unmaskingResponse(for request: UnmaskingRequest)
-    throws(PrivateAggregationError) -> UnmaskingResponse
-  {
-    do {
-      return try protocolClient.unmaskingResponse(for: request)
-    } catch {
-      throw .secureAggregation(error)
-    }
+extension PrivateAggregationClient: DrivableClient {
+  /// The encoded vector this client masked, handed over once.
+  package mutating func takeMaskedInput() -> ModularVector? {
+    defer { maskedInput = nil }
+    return maskedInput
   }
 }

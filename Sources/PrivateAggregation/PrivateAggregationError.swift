@@ -58,3 +58,29 @@ extension PrivateAggregationError: CustomStringConvertible {
     }
   }
 }
+
+extension PrivateAggregationError {
+  /// Runs `body` and lifts the protocol's error into this module's: the one place where a
+  /// ``SecureAggregationError`` becomes ``secureAggregation(_:)``.
+  static func liftingProtocolError<T>(_ body: () throws(SecureAggregationError) -> T)
+    throws(PrivateAggregationError) -> T
+  {
+    do {
+      return try body()
+    } catch {
+      throw .secureAggregation(error)
+    }
+  }
+
+  /// Runs `body` and lifts the differential-privacy module's error into this module's: the one
+  /// place where a ``DifferentialPrivacyError`` becomes ``differentialPrivacy(_:)``.
+  static func liftingPrivacyError<T>(_ body: () throws(DifferentialPrivacyError) -> T)
+    throws(PrivateAggregationError) -> T
+  {
+    do {
+      return try body()
+    } catch {
+      throw .differentialPrivacy(error)
+    }
+  }
+}

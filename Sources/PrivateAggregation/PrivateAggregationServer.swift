@@ -8,6 +8,11 @@ public struct PrivateAggregationResult: Sendable {
   public let release: SumDecoder.Release
   /// The clients whose updates are in the sum.
   public let survivors: [ParticipantID]
+  /// For each protocol round, the clients that completed it.
+  public let completed: [ProtocolRound: [ParticipantID]]
+  /// The unmasked sum of the encoded inputs in Z_{2^b}, before decoding (and before the
+  /// server's noise in central DP): what the secure aggregation released.
+  public let encodedSum: ModularVector
   /// The privacy of the plan's rounds (``AggregationPlan/report``); `nil` without privacy.
   public let report: PrivacyReport?
   /// The ε spent so far by the ledger's rounds, this one included; `nil` without a ledger.
@@ -26,6 +31,22 @@ public struct PrivateAggregationResult: Sendable {
 /// that fails later stays charged (see ``PrivacyLedger``). The ledger is a shared reference:
 /// give the same one to every round's server. Every method leaves the server unchanged when it
 /// throws.
+///
+/// A round is one loop, the same in every mode:
+///
+/// ```swift
+/// var messages = server.start()
+/// while true {
+///   for message in messages {
+///     // deliver `message` to client `message.recipient`; for each reply that comes back:
+///     try server.receive(reply)
+///   }
+///   switch try server.advance() {
+///   case .send(let next): messages = next
+///   case .finished(let result): return result.release.mean
+///   }
+/// }
+/// ```
 public struct PrivateAggregationServer {
   /// The plan the clients follow.
   public let plan: AggregationPlan
@@ -49,15 +70,9 @@ public struct PrivateAggregationServer {
     plan: AggregationPlan, ledger: PrivacyLedger? = nil,
     identityDirectory: [ParticipantID: IdentityPublicKey] = [:]
   ) throws(PrivateAggregationError) {
-    let server: AggregationServer
-    do {
-      server = try AggregationServer(
-        configuration: plan.secureAggregation, identityDirectory: identityDirectory)
-    } catch {
-      throw .secureAggregation(error)
-    }
     try self.init(
-      plan: plan, ledger: ledger, server: server, generator: ChaChaRandomNumberGenerator())
+      plan: plan, ledger: ledger, identityDirectory: identityDirectory, nonceSource: .system,
+      noiseGenerator: ChaChaRandomNumberGenerator())
   }
 
   /// A server whose nonce and noise come from `insecureSeed` — for reproducible tests only.
@@ -68,130 +83,94 @@ public struct PrivateAggregationServer {
     identityDirectory: [ParticipantID: IdentityPublicKey] = [:], insecureSeed: UInt64
   ) throws(PrivateAggregationError) {
     let root = ChaChaRandomNumberGenerator(insecureDeterministicSeed: insecureSeed)
-    let server: AggregationServer
-    do {
-      server = try AggregationServer(
-        configuration: plan.secureAggregation, identityDirectory: identityDirectory,
-        insecureRandomSource: .insecureDeterministic(
-          root.insecureDeterministicChild(label: "nonce")))
-    } catch {
-      throw .secureAggregation(error)
-    }
     try self.init(
-      plan: plan, ledger: ledger, server: server,
-      generator: root.insecureDeterministicChild(label: "noise"))
+      plan: plan, ledger: ledger, identityDirectory: identityDirectory,
+      nonceSource: .insecureDeterministic(root.insecureDeterministicChild(label: "nonce")),
+      noiseGenerator: root.insecureDeterministicChild(label: "noise"))
   }
 
-  private init(
-    plan: AggregationPlan, ledger: PrivacyLedger?, server: AggregationServer,
-    generator: ChaChaRandomNumberGenerator
+  /// A server with the given randomness: `nonceSource` for the session nonce,
+  /// `noiseGenerator` for central noise.
+  package init(
+    plan: AggregationPlan, ledger: PrivacyLedger?,
+    identityDirectory: [ParticipantID: IdentityPublicKey], nonceSource: RandomSource,
+    noiseGenerator: ChaChaRandomNumberGenerator
   ) throws(PrivateAggregationError) {
+    let server = try PrivateAggregationError.liftingProtocolError {
+      () throws(SecureAggregationError) in
+      try AggregationServer(
+        configuration: plan.secureAggregation, identityDirectory: identityDirectory,
+        insecureRandomSource: nonceSource)
+    }
     if let ledger, plan.report != nil {
       try ledger.record(plan.roundPrivacy(orders: ledger.orders))
     }
     self.plan = plan
     self.ledger = ledger
     protocolServer = server
-    self.generator = generator
+    generator = noiseGenerator
   }
 
-  /// The announcement that opens the session (send it to every client).
-  public var announcement: SessionAnnouncement { protocolServer.announcement }
+  /// The session id (every message of the round carries it).
+  public var sessionID: SessionID { protocolServer.sessionID }
 
-  /// Takes one client's message of the current round.
+  /// The messages that open the session: an announcement for every client.
+  public func start() -> [ServerMessage] { protocolServer.start() }
+
+  /// Takes one client's reply to the current phase's message.
   ///
-  /// - Throws: ``PrivateAggregationError/secureAggregation(_:)``; the server is unchanged.
+  /// - Throws: ``PrivateAggregationError/secureAggregation(_:)``; the server is unchanged and
+  ///   the sender counts as not having answered.
   public mutating func receive(_ message: ClientMessage) throws(PrivateAggregationError) {
-    do {
+    try PrivateAggregationError.liftingProtocolError { () throws(SecureAggregationError) in
       try protocolServer.receive(message)
-    } catch {
-      throw .secureAggregation(error)
     }
   }
 
-  /// Ends round 0: the key directory for each client.
+  /// Closes the current phase and returns the next messages, whatever the security mode; after
+  /// the unmasking phase, unmasks the sum, adds the central noise (central DP), decodes it and
+  /// returns the result.
   ///
-  /// - Throws: ``PrivateAggregationError/secureAggregation(_:)``.
-  public mutating func closeAdvertiseKeys() throws(PrivateAggregationError)
-    -> [KeyDirectoryMessage]
+  /// - Throws: ``PrivateAggregationError/secureAggregation(_:)`` (too few clients answered, or
+  ///   the sum cannot be recovered) and the decoder's errors. The server is unchanged when it
+  ///   throws: wait for more replies and advance again, or
+  ///   ``discardUnmaskingResponse(from:)`` and advance again, or give up.
+  public mutating func advance() throws(PrivateAggregationError)
+    -> RoundStep<PrivateAggregationResult>
   {
-    do {
-      return try protocolServer.closeAdvertiseKeys()
-    } catch {
-      throw .secureAggregation(error)
-    }
-  }
-
-  /// Ends round 1: each client's relay of the shares addressed to it.
-  ///
-  /// - Throws: ``PrivateAggregationError/secureAggregation(_:)``.
-  public mutating func closeShareKeys() throws(PrivateAggregationError) -> [ShareRelayMessage] {
-    do {
-      return try protocolServer.closeShareKeys()
-    } catch {
-      throw .secureAggregation(error)
-    }
-  }
-
-  /// Ends round 2: the consistency check (active mode) or unmasking requests.
-  ///
-  /// - Throws: ``PrivateAggregationError/secureAggregation(_:)``, e.g. too few survivors.
-  public mutating func closeMaskedInputCollection() throws(PrivateAggregationError)
-    -> AggregationServer.SurvivorRequests
-  {
-    do {
-      return try protocolServer.closeMaskedInputCollection()
-    } catch {
-      throw .secureAggregation(error)
-    }
-  }
-
-  /// Ends round 3 (active mode): the unmasking requests.
-  ///
-  /// - Throws: ``PrivateAggregationError/secureAggregation(_:)``.
-  public mutating func closeConsistencyCheck() throws(PrivateAggregationError)
-    -> [UnmaskingRequest]
-  {
-    do {
-      return try protocolServer.closeConsistencyCheck()
-    } catch {
-      throw .secureAggregation(error)
-    }
-  }
-
-  /// Ends round 4: unmasks the sum, adds central noise (central DP), and decodes it.
-  ///
-  /// - Throws: ``PrivateAggregationError/secureAggregation(_:)`` when the sum cannot be recovered,
-  ///   and the decoder's errors.
-  public mutating func finish() throws(PrivateAggregationError) -> PrivateAggregationResult {
     var copy = protocolServer
-    let result: AggregationResult
-    do {
-      result = try copy.finish()
-    } catch {
-      throw .secureAggregation(error)
+    let step = try PrivateAggregationError.liftingProtocolError {
+      () throws(SecureAggregationError) in
+      try copy.advance()
     }
-    var random = generator
-    let release = try SumDecoder(plan: plan).decode(
-      result.sum, survivors: result.survivors.count, sessionID: announcement.sessionID,
-      using: &random)
-    protocolServer = copy
-    return PrivateAggregationResult(
-      release: release, survivors: result.survivors, report: plan.report,
-      epsilonSpent: ledger?.epsilon, respondersWithWrongShares: result.respondersWithWrongShares)
+    switch step {
+    case .send(let messages):
+      protocolServer = copy
+      return .send(messages)
+    case .finished(let result):
+      var random = generator
+      let release = try SumDecoder(plan: plan).decode(
+        result.sum, survivors: result.survivors.count, sessionID: sessionID, using: &random)
+      protocolServer = copy
+      return .finished(
+        PrivateAggregationResult(
+          release: release, survivors: result.survivors, completed: result.completed,
+          encodedSum: result.sum, report: plan.report, epsilonSpent: ledger?.epsilon,
+          respondersWithWrongShares: result.respondersWithWrongShares))
+    }
   }
 
-  /// Drops everything `responder` revealed in round 4, so that ``finish()`` can run on the other
-  /// responses (``AggregationServer/discardUnmaskingResponse(from:)``).
+  /// Drops everything `responder` revealed in the unmasking phase, so that ``advance()`` can
+  /// finish on the other responses (``AggregationServer/discardUnmaskingResponse(from:)``).
   ///
   /// - Throws: ``PrivateAggregationError/secureAggregation(_:)``.
   public mutating func discardUnmaskingResponse(from responder: ParticipantID)
     throws(PrivateAggregationError)
   {
-    do {
+    try PrivateAggregationError.liftingProtocolError { () throws(SecureAggregationError) in
       try protocolServer.discardUnmaskingResponse(from: responder)
-    } catch {
-      throw .secureAggregation(error)
     }
   }
 }
+
+extension PrivateAggregationServer: DrivableServer {}

@@ -150,7 +150,7 @@ extension AggregationPlan {
   ///
   /// - Throws: ``PrivateAggregationError/dimensionMismatch(expected:actual:)`` when the tensors
   ///   do not match the layout.
-  func flatten(_ tensors: [[Double]]) throws(PrivateAggregationError) -> [Double] {
+  public func flatten(_ tensors: [[Double]]) throws(PrivateAggregationError) -> [Double] {
     do {
       return try layout.flatten(tensors)
     } catch {

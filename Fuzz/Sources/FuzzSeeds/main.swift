@@ -57,6 +57,28 @@ struct SeedWriter {
   var shareCorpus = Corpus()
 
   /// Runs one deterministic session of configuration `index` and records its messages.
+  /// The seed-file name of a server message's kind.
+  static func kind(of message: ServerMessage) -> String {
+    switch message {
+    case .announcement: return "announcement"
+    case .keyDirectory: return "key-directory"
+    case .shareRelay: return "share-relay"
+    case .consistencyCheck: return "consistency-check"
+    case .unmasking: return "unmasking-request"
+    }
+  }
+
+  /// The seed-file name of a client message's kind.
+  static func kind(of message: ClientMessage) -> String {
+    switch message {
+    case .advertiseKeys: return "advertise-keys"
+    case .shareKeys: return "share-keys"
+    case .maskedInput: return "masked-input"
+    case .consistencySignature: return "consistency-signature"
+    case .unmaskingResponse: return "unmasking-response"
+    }
+  }
+
   mutating func recordSession(index: Int) throws {
     let entry = FuzzConfigurations.all[index]
     let configuration = entry.configuration
@@ -102,63 +124,41 @@ struct SeedWriter {
         insecureRandomSource: .insecureDeterministic(
           seed: 0xC11E_0000 + UInt64(index) << 16 + UInt64(id.index)))
     }
-    /// Runs `body` on client `id`, keeping the state it leaves.
-    func step<Result>(
-      _ id: ParticipantID, _ body: (inout AggregationClient) throws -> Result
-    ) throws -> Result {
-      guard var participant = clients[id] else { throw SeedError(description: "no client \(id)") }
-      defer { clients[id] = participant }
-      return try body(&participant)
-    }
     let dropped: ParticipantID? = configuration.clientCount >= 10 ? ids.last : nil
 
-    try server(.announcement(aggregator.announcement), "announcement")
-    for id in ids {
-      let message = try step(id) { try $0.advertiseKeys(for: aggregator.announcement) }
-      try client(.advertiseKeys(message), "advertise-keys")
-      try aggregator.receive(message)
-    }
-    for keys in try aggregator.closeAdvertiseKeys() {
-      try server(.keyDirectory(keys), "key-directory")
-      let message = try step(keys.recipient) { try $0.shareKeys(for: keys) }
-      try client(.shareKeys(message), "share-keys")
-      try aggregator.receive(message)
-    }
-    for relay in try aggregator.closeShareKeys() where relay.recipient != dropped {
-      try server(.shareRelay(relay), "share-relay")
-      let modulus = configuration.modulus
-      let elements = (0..<configuration.vectorLength).map { _ in
-        modulus.value.map { random.next() % $0 } ?? random.next()
+    // The round, one loop: every message recorded as a seed as it crosses.
+    var messages = aggregator.start()
+    var finished = false
+    while !finished {
+      for message in messages {
+        let id = message.recipient
+        if case .shareRelay = message, id == dropped { continue }
+        try server(message, Self.kind(of: message))
+        guard var participant = clients[id] else { throw SeedError(description: "no client \(id)") }
+        if case .shareRelay = message {
+          let modulus = configuration.modulus
+          let elements = (0..<configuration.vectorLength).map { _ in
+            modulus.value.map { random.next() % $0 } ?? random.next()
+          }
+          participant.input = try ModularVector(elements, modulus: modulus)
+        }
+        let reply = try participant.respond(to: message)
+        clients[id] = participant
+        try client(reply, Self.kind(of: reply))
+        if case .unmaskingResponse(let response) = reply {
+          for revealed in response.shares {
+            let bytes = revealed.share.serialized.withUnsafeBytes { Array($0) }
+            shareCorpus.add(
+              "c\(index)-\(revealed.kind == .maskingKey ? "masking-key" : "seed")", bytes)
+          }
+        }
+        try aggregator.receive(reply)
       }
-      let input = try ModularVector(elements, modulus: modulus)
-      let message = try step(relay.recipient) { try $0.maskedInput(for: relay, input: input) }
-      try client(.maskedInput(message), "masked-input")
-      try aggregator.receive(message)
-    }
-    let unmasking: [UnmaskingRequest]
-    switch try aggregator.closeMaskedInputCollection() {
-    case .consistencyCheck(let requests):
-      for request in requests {
-        try server(.consistencyCheck(request), "consistency-check")
-        let message = try step(request.recipient) { try $0.consistencySignature(for: request) }
-        try client(.consistencySignature(message), "consistency-signature")
-        try aggregator.receive(message)
+      switch try aggregator.advance() {
+      case .send(let next): messages = next
+      case .finished: finished = true
       }
-      unmasking = try aggregator.closeConsistencyCheck()
-    case .unmasking(let requests):
-      unmasking = requests
     }
-    for request in unmasking {
-      try server(.unmasking(request), "unmasking-request")
-      let message = try step(request.recipient) { try $0.unmaskingResponse(for: request) }
-      try client(.unmaskingResponse(message), "unmasking-response")
-      for revealed in message.shares {
-        let bytes = revealed.share.serialized.withUnsafeBytes { Array($0) }
-        shareCorpus.add("c\(index)-\(revealed.kind == .maskingKey ? "masking-key" : "seed")", bytes)
-      }
-      try aggregator.receive(message)
-    }
-    _ = try aggregator.finish()
     // One byte over the size limit, which the decoders check before parsing: libFuzzer's
     // length control would take long to grow inputs that far.
     let oversized =

@@ -116,7 +116,8 @@ public struct PrivateRound {
     public let clippedFraction: Double
   }
 
-  /// Runs the round.
+  /// Runs the round: the public ``PrivateAggregationServer`` and ``PrivateAggregationClient``s,
+  /// every message as wire bytes, driven by the same loop as any round.
   ///
   /// - Parameter progress: called after every delivered message.
   /// - Throws: ``PrivateAggregationError`` when a client cannot encode its update (a NaN, say)
@@ -125,70 +126,89 @@ public struct PrivateRound {
   public func run(progress: ((InMemoryRound.Progress) -> Void)? = nil)
     throws(PrivateAggregationError) -> Report
   {
-    let encoder = UpdateEncoder(plan: plan)
-    let tally = EncodingTally()
-    let seed = insecureSeed
-    let updates = self.updates
-    let wrongLength = ModularVector(zeroCount: 1, modulus: plan.secureAggregation.modulus)
-    let round = InMemoryRound(
-      configuration: plan.secureAggregation, dropouts: dropouts, insecureSeed: insecureSeed
-    ) { id, sessionID in
-      let (update, weight) = updates(id)
-      let generator =
-        seed.map {
-          ChaChaRandomNumberGenerator(insecureDeterministicSeed: $0)
-            .insecureDeterministicChild(label: "encode \(id)")
-        } ?? ChaChaRandomNumberGenerator()
-      var random = generator
-      let clock = ContinuousClock()
-      let start = clock.now
-      do throws(PrivateAggregationError) {
-        let encoding = try encoder.encode(
-          update, weight: weight, sessionID: sessionID, using: &random)
-        tally.record(seconds: clock.now - start, clipped: encoding.wasClipped)
-        return encoding.input
-      } catch {
-        tally.fail(error)
-        return wrongLength  // refused by the client: it sends nothing
+    var driver = try makeDriver()
+    driver.progress = progress
+    let outcome = driver.run()
+    // A client that could not encode its update is the caller's error, not a dropout.
+    for id in driver.clientFailures.keys.sorted() {
+      if let error = driver.clientFailures[id] as? PrivateAggregationError {
+        if case .secureAggregation = error { continue }
+        throw error
       }
     }
-    let report: RoundReport
-    do throws(SecureAggregationError) {
-      report = try round.run(progress: progress)
-    } catch {
-      throw .secureAggregation(error)
-    }
-    if let error = tally.error { throw error }
-    guard let sum = report.sum else {
+    let clipped = driver.clients.values.filter { $0.wasClipped == true }.count
+    let encoded = driver.preparedClients
+    let encodeSeconds = encoded == 0 ? 0 : driver.preparationSeconds / Double(encoded)
+    let clippedFraction = encoded == 0 ? 0 : Double(clipped) / Double(encoded)
+    let result: PrivateAggregationResult
+    switch outcome {
+    case .failure(let error):
+      guard case .secureAggregation(let protocolError) = error else { throw error }
       return Report(
-        protocolReport: report, release: nil, trueSum: nil, trueMean: nil,
-        meanSquaredError: nil, expectedMeanSquaredError: nil,
-        encodeSeconds: tally.meanSeconds, clippedFraction: tally.clippedFraction)
+        protocolReport: driver.report(
+          sum: nil, survivors: [], completed: [:], abortReason: protocolError),
+        release: nil, trueSum: nil, trueMean: nil, meanSquaredError: nil,
+        expectedMeanSquaredError: nil, encodeSeconds: encodeSeconds,
+        clippedFraction: clippedFraction)
+    case .success(let released):
+      result = released
     }
-    var serverRandom =
-      seed.map {
-        ChaChaRandomNumberGenerator(insecureDeterministicSeed: $0)
-          .insecureDeterministicChild(label: "server noise")
-      } ?? ChaChaRandomNumberGenerator()
-    let release = try SumDecoder(plan: plan).decode(
-      sum, survivors: report.survivors.count, sessionID: report.sessionID, using: &serverRandom)
-    let (trueSum, trueWeight) = try self.trueSum(survivors: report.survivors)
-    let denominator: Double
-    switch plan.configuration.weighting {
-    case .uniform: denominator = Double(report.survivors.count)
-    case .weighted(_, .fixed(let total)): denominator = total
-    case .weighted(_, .noised): denominator = trueWeight
-    }
+    let protocolReport = driver.report(
+      sum: result.encodedSum, survivors: result.survivors, completed: result.completed,
+      abortReason: nil)
+    let release = result.release
+    let (trueSum, trueWeight) = try self.trueSum(survivors: result.survivors)
+    // The true denominator: the released one, except that a noised total weight is compared
+    // with the survivors' true total weight.
+    var denominator = release.denominator
+    if case .weighted(_, .noised) = plan.configuration.weighting { denominator = trueWeight }
     let trueMean = trueSum.map { $0 / denominator }
     var squaredError = 0.0
     for (released, exact) in zip(release.mean, trueMean) {
       squaredError += (released - exact) * (released - exact)
     }
     return Report(
-      protocolReport: report, release: release, trueSum: trueSum, trueMean: trueMean,
+      protocolReport: protocolReport, release: release, trueSum: trueSum, trueMean: trueMean,
       meanSquaredError: squaredError / Double(max(trueMean.count, 1)),
       expectedMeanSquaredError: release.noiseVariance / (release.denominator * release.denominator),
-      encodeSeconds: tally.meanSeconds, clippedFraction: tally.clippedFraction)
+      encodeSeconds: encodeSeconds, clippedFraction: clippedFraction)
+  }
+
+  /// The driver of this round: the server and the clients with the seed's randomness (the same
+  /// keys as ``InMemoryRound`` with this seed), each client's update made when it masks.
+  func makeDriver() throws(PrivateAggregationError)
+    -> RoundDriver<PrivateAggregationServer, PrivateAggregationClient>
+  {
+    let configuration = plan.secureAggregation
+    let sources = SimulatedSources(configuration: configuration, insecureSeed: insecureSeed)
+    let directory = sources.identityDirectory
+    let seed = insecureSeed
+    func generator(_ label: String) -> ChaChaRandomNumberGenerator {
+      seed.map {
+        ChaChaRandomNumberGenerator(insecureDeterministicSeed: $0)
+          .insecureDeterministicChild(label: label)
+      } ?? ChaChaRandomNumberGenerator()
+    }
+    let server = try PrivateAggregationServer(
+      plan: plan, ledger: nil, identityDirectory: directory,
+      nonceSource: sources.server, noiseGenerator: generator("server noise"))
+    var clients: [ParticipantID: PrivateAggregationClient] = [:]
+    for id in configuration.participantIDs {
+      var client = try PrivateAggregationClient(
+        plan: plan, id: id, identityKey: sources.identityKeys[id], identityDirectory: directory,
+        keySource: sources.clients[id] ?? .system, encodingGenerator: generator("encode \(id)"))
+      client.keepsMaskedInput = true
+      clients[id] = client
+    }
+    var driver = RoundDriver(
+      configuration: configuration, dropouts: dropouts, server: server, clients: clients)
+    let updates = self.updates
+    driver.prepare = { client, id, _ in
+      let (update, weight) = updates(id)
+      client.update = update
+      client.weight = weight
+    }
+    return driver
   }
 
   /// Σ over survivors of clamp(w)·clip(x), and Σ clamp(w).
@@ -220,27 +240,4 @@ public struct PrivateRound {
     }
     return (sum, totalWeight)
   }
-}
-
-/// Encoding times and outcomes, gathered from the input closure.
-private final class EncodingTally: @unchecked Sendable {
-  // Touched only from the simulation's one thread, inside `run`.
-  private var seconds = 0.0
-  private var count = 0
-  private var clipped = 0
-  private(set) var error: PrivateAggregationError?
-
-  func record(seconds elapsed: Duration, clipped wasClipped: Bool) {
-    seconds +=
-      Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    count += 1
-    if wasClipped { clipped += 1 }
-  }
-
-  func fail(_ error: PrivateAggregationError) {
-    if self.error == nil { self.error = error }
-  }
-
-  var meanSeconds: Double { count == 0 ? 0 : seconds / Double(count) }
-  var clippedFraction: Double { count == 0 ? 0 : Double(clipped) / Double(count) }
 }

@@ -6,11 +6,15 @@ extension AggregationClient {
   ///
   /// - Throws: ``SecureAggregationError/sessionMismatch`` when the server's session id does not
   ///   match this client's configuration and the nonce (or the nonce is not 32 bytes);
+  ///   ``SecureAggregationError/wrongRecipient(expected:received:)`` for another client's copy;
   ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` outside this round.
   public mutating func advertiseKeys(for announcement: SessionAnnouncement)
     throws(SecureAggregationError) -> AdvertiseKeysMessage
   {
     try expect(.awaitingAnnouncement, for: "session announcement")
+    guard announcement.recipient == id else {
+      throw .wrongRecipient(expected: id, received: announcement.recipient)
+    }
     // A nonce of the wrong length has no session id, so the announced one cannot match it.
     guard let sessionID = try? SessionID(configuration: configuration, nonce: announcement.nonce),
       sessionID == announcement.sessionID

@@ -1,8 +1,9 @@
 /// One client's side of the protocol, as a sans-IO state machine.
 ///
-/// Each round is one `mutating` method that takes the server's message and returns the message to
-/// send back. Nothing here touches a network, a clock or global state: a transport calls these
-/// methods and carries the bytes. When a method throws, the client is unchanged (a transport may
+/// ``respond(to:)`` takes any server message and returns the reply to send back; each round is
+/// also one `mutating` method of its own (``advertiseKeys(for:)`` … ``unmaskingResponse(for:)``).
+/// Nothing here touches a network, a clock or global state: a transport calls these methods and
+/// carries the bytes. When a method throws, the client is unchanged (a transport may
 /// treat the client as dropped, or retry with a corrected message).
 ///
 /// The client enforces the rules that make the protocol secure whatever the server does: fresh
@@ -44,12 +45,15 @@ public struct AggregationClient {
   public let id: ParticipantID
   /// Where the client is (shared by every copy of this client).
   public var phase: Phase { state.phase }
+  /// The vector this client contributes: masked and sent when the share relay arrives
+  /// (``respond(to:)``). It must have the configuration's length and modulus.
+  public var input: ModularVector?
 
   let identityKey: IdentityPrivateKey?
   let identityDirectory: [ParticipantID: IdentityPublicKey]
   let randomSource: RandomSource
   /// The phase and the secrets, shared by every copy.
-  let state = ClientState()
+  private(set) var state = ClientState()
   /// What the client holds in this session (`nil` before round 0 and after the last answer).
   var session: ClientSession? {
     get { state.session }
@@ -64,16 +68,19 @@ public struct AggregationClient {
   ///   - identityKey: Active mode: this client's Ed25519 identity key.
   ///   - identityDirectory: Active mode: every participant's identity public key, from the
   ///     caller's own directory (PKI), never from the server.
+  ///   - input: The vector this client contributes (``input``); it may also be set later,
+  ///     before the share relay arrives.
   /// - Throws: ``SecureAggregationError/invalidParameter(name:value:expected:)`` for an id outside
   ///   the cohort, or active mode without an identity key or directory entry for this client.
   public init(
     configuration: AggregationConfiguration, id: ParticipantID,
     identityKey: IdentityPrivateKey? = nil,
-    identityDirectory: [ParticipantID: IdentityPublicKey] = [:]
+    identityDirectory: [ParticipantID: IdentityPublicKey] = [:], input: ModularVector? = nil
   ) throws(SecureAggregationError) {
     try self.init(
       configuration: configuration, id: id, identityKey: identityKey,
       identityDirectory: identityDirectory, randomSource: .system)
+    self.input = input
   }
 
   /// A client whose keys, seed and shares come from `randomSource` — for reproducible simulations
@@ -83,12 +90,13 @@ public struct AggregationClient {
   public init(
     configuration: AggregationConfiguration, id: ParticipantID,
     identityKey: IdentityPrivateKey? = nil,
-    identityDirectory: [ParticipantID: IdentityPublicKey] = [:],
+    identityDirectory: [ParticipantID: IdentityPublicKey] = [:], input: ModularVector? = nil,
     insecureRandomSource randomSource: RandomSource
   ) throws(SecureAggregationError) {
     try self.init(
       configuration: configuration, id: id, identityKey: identityKey,
       identityDirectory: identityDirectory, randomSource: randomSource)
+    self.input = input
   }
 
   private init(
@@ -159,4 +167,19 @@ struct ClientSession {
   var selfMaskSeed: SecureBytes?
   /// Active mode: the survivor set this client signed.
   var signedSurvivors: [ParticipantID]?
+}
+
+extension AggregationClient {
+  /// A copy with its own phase and session, so that it can answer a round the original has
+  /// answered (or will): for benchmarks that time one round many times.
+  ///
+  /// - Warning: Defeats the one-answer-per-round rule; never use it outside measurements.
+  package func detachedCopy() -> AggregationClient {
+    var copy = self
+    let state = ClientState()
+    state.phase = self.state.phase
+    state.session = self.state.session
+    copy.state = state
+    return copy
+  }
 }

@@ -1,9 +1,23 @@
 /// The server's side of the protocol, as a sans-IO state machine.
 ///
-/// A transport feeds each client message to the matching `receive` method as it arrives, and
-/// calls the round's `close…` method when it stops waiting (a deadline, or all clients answered).
-/// Each `close…` returns the messages to send, one per recipient. Nothing here touches a network,
-/// a clock or global state.
+/// ``start()`` gives the first messages (an announcement for every client); a transport feeds
+/// each client's reply to ``receive(_:)-(ClientMessage)`` as it arrives and calls ``advance()``
+/// when it stops waiting (a deadline, or every client answered). ``advance()`` closes the phase
+/// and returns the next messages, one per recipient, whatever the security mode — or, after the
+/// last phase, the result:
+///
+/// ```swift
+/// var messages = server.start()
+/// while true {
+///   for message in messages { /* deliver; server.receive(reply) for each reply */ }
+///   switch try server.advance() {
+///   case .send(let next): messages = next
+///   case .finished(let result): return result.sum
+///   }
+/// }
+/// ```
+///
+/// Nothing here touches a network, a clock or global state.
 ///
 /// Every `receive` validates the whole message before it changes anything: a message that throws
 /// leaves the server as it was, and its sender simply does not count as having completed the
@@ -39,14 +53,15 @@ public struct AggregationServer {
 
   /// The session's public parameters.
   public let configuration: AggregationConfiguration
-  /// The session's announcement (send it to every client first).
-  public let announcement: SessionAnnouncement
+  /// The session's fresh 32-byte nonce (``start()`` announces it).
+  public let nonce: [UInt8]
+  /// The session id: SHA-256 of the configuration and the nonce.
+  public let sessionID: SessionID
   /// Where the server is.
   public internal(set) var phase: Phase = .collectingKeys
 
   let identityDirectory: [ParticipantID: IdentityPublicKey]
   package let graph: NeighborGraph
-  var sessionID: SessionID { announcement.sessionID }
 
   // Round 0.
   var advertisements: [ParticipantID: AdvertiseKeysMessage] = [:]
@@ -107,7 +122,8 @@ public struct AggregationServer {
     let sessionID = try SessionID(configuration: configuration, nonce: nonce)
     self.configuration = configuration
     self.identityDirectory = identityDirectory
-    announcement = SessionAnnouncement(nonce: nonce, sessionID: sessionID)
+    self.nonce = nonce
+    self.sessionID = sessionID
     graph = try configuration.neighborGraph(sessionID: sessionID)
     sum = ModularVector(zeroCount: configuration.vectorLength, modulus: configuration.modulus)
   }

@@ -1,16 +1,19 @@
-/// Sent by the server to every client before round 0: the nonce that, with the configuration,
-/// fixes the session id.
+/// Before round 0, server → each client: the nonce that, with the configuration, fixes the
+/// session id. Every client gets the same nonce and session id, each in a copy addressed to it.
 public struct SessionAnnouncement: Sendable, Hashable {
   /// The server's fresh 32-byte nonce.
   public let nonce: [UInt8]
   /// The session id the server computed; a client whose configuration differs computes another
   /// and refuses.
   public let sessionID: SessionID
+  /// The client this copy is for.
+  public let recipient: ParticipantID
 
-  /// An announcement; ``AggregationServer`` makes these.
-  public init(nonce: [UInt8], sessionID: SessionID) {
+  /// An announcement; ``AggregationServer/start()`` makes these.
+  public init(nonce: [UInt8], sessionID: SessionID, recipient: ParticipantID) {
     self.nonce = nonce
     self.sessionID = sessionID
+    self.recipient = recipient
   }
 }
 

@@ -61,10 +61,62 @@ public struct InMemoryRound {
   public func run(progress: ((Progress) -> Void)? = nil) throws(SecureAggregationError)
     -> RoundReport
   {
-    var state = try SimulationState(
-      configuration: configuration, dropouts: dropouts, insecureSeed: insecureSeed)
-    state.progress = progress
-    state.inputs = inputs
-    return state.run()
+    var driver = try makeDriver()
+    driver.progress = progress
+    switch driver.run() {
+    case .success(let result):
+      return driver.report(
+        sum: result.sum, survivors: result.survivors, completed: result.completed,
+        abortReason: nil)
+    case .failure(let error):
+      return driver.report(sum: nil, survivors: [], completed: [:], abortReason: error)
+    }
+  }
+
+  /// The driver of this session, its parties made from the seed, inputs made when each client
+  /// masks.
+  package func makeDriver() throws(SecureAggregationError)
+    -> RoundDriver<AggregationServer, AggregationClient>
+  {
+    let sources = SimulatedSources(configuration: configuration, insecureSeed: insecureSeed)
+    let directory = sources.identityDirectory
+    let server = try AggregationServer(
+      configuration: configuration, identityDirectory: directory,
+      insecureRandomSource: sources.server)
+    var clients: [ParticipantID: AggregationClient] = [:]
+    for id in configuration.participantIDs {
+      clients[id] = try AggregationClient(
+        configuration: configuration, id: id, identityKey: sources.identityKeys[id],
+        identityDirectory: directory, insecureRandomSource: sources.clients[id] ?? .system)
+    }
+    var driver = RoundDriver(
+      configuration: configuration, dropouts: dropouts, server: server, clients: clients)
+    let inputs = self.inputs
+    let seed = insecureSeed ?? 0
+    let configuration = configuration
+    driver.prepare = { client, id, sessionID in
+      client.input =
+        inputs?(id, sessionID) ?? Self.input(for: id, seed: seed, configuration: configuration)
+    }
+    return driver
+  }
+
+  /// Client `id`'s input: uniform in Z_R^m, a function of the seed and the id.
+  static func input(for id: ParticipantID, seed: UInt64, configuration: AggregationConfiguration)
+    -> ModularVector
+  {
+    let generator = ChaChaRandomNumberGenerator(insecureDeterministicSeed: seed)
+      .insecureDeterministicChild(label: "input \(id)")
+    var vector = ModularVector(
+      zeroCount: configuration.vectorLength, modulus: configuration.modulus)
+    var bytes = SecureBytes(zeroedCount: 32)
+    bytes.withUnsafeMutableBytes { generator.fill($0) }
+    // Expanding a key with the mask generator gives uniform elements of Z_R quickly.
+    if let mask = try? MaskGenerator(
+      key: SymmetricKey(bytes: bytes), modulus: configuration.modulus)
+    {
+      try? vector.applyMask(mask, .overwrite)
+    }
+    return vector
   }
 }

@@ -141,6 +141,7 @@ extension ServerMessage {
       wire.announcement = .with {
         $0.nonce = Data(message.nonce)
         $0.sessionID = Data(message.sessionID.bytes)
+        $0.recipient = UInt32(message.recipient.rawValue)
       }
     case .keyDirectory(let message):
       wire.keyDirectory = .with {
@@ -195,7 +196,8 @@ extension ServerMessage {
       }
       self = .announcement(
         SessionAnnouncement(
-          nonce: Array(message.nonce), sessionID: try decoder.sessionID(message.sessionID)))
+          nonce: Array(message.nonce), sessionID: try decoder.sessionID(message.sessionID),
+          recipient: try decoder.participant(message.recipient)))
     case .keyDirectory(let message):
       try decoder.checkCount(message.neighbors.count, "directory entries")
       var neighbors: [AdvertiseKeysMessage] = []

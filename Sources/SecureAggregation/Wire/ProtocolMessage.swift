@@ -25,7 +25,7 @@ public enum ClientMessage: Sendable, Equatable {
 
 /// Everything the server sends a client.
 public enum ServerMessage: Sendable, Hashable {
-  /// Before round 0, to every client.
+  /// Before round 0.
   case announcement(SessionAnnouncement)
   /// After round 0.
   case keyDirectory(KeyDirectoryMessage)
@@ -36,10 +36,10 @@ public enum ServerMessage: Sendable, Hashable {
   /// Before round 4.
   case unmasking(UnmaskingRequest)
 
-  /// The client the message is for, or `nil` for the announcement, which goes to everyone.
-  public var recipient: ParticipantID? {
+  /// The client the message is for.
+  public var recipient: ParticipantID {
     switch self {
-    case .announcement: return nil
+    case .announcement(let message): return message.recipient
     case .keyDirectory(let message): return message.recipient
     case .shareRelay(let message): return message.recipient
     case .consistencyCheck(let message): return message.recipient

@@ -80,7 +80,7 @@ nonisolated enum PrivateAggregation_SecureAggregation_V1_ShareKind: SwiftProtobu
 
 }
 
-/// Server → every client, before round 0.
+/// Server → each client, before round 0 (the same nonce and session id for every client).
 nonisolated struct PrivateAggregation_SecureAggregation_V1_SessionAnnouncement: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -91,6 +91,9 @@ nonisolated struct PrivateAggregation_SecureAggregation_V1_SessionAnnouncement: 
 
   /// 32 bytes: SHA-256 of the configuration and the nonce
   var sessionID: Data = Data()
+
+  /// the client this copy is addressed to, 1...n
+  var recipient: UInt32 = 0
 
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -517,7 +520,7 @@ nonisolated extension PrivateAggregation_SecureAggregation_V1_ShareKind: SwiftPr
 
 nonisolated extension PrivateAggregation_SecureAggregation_V1_SessionAnnouncement: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".SessionAnnouncement"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nonce\0\u{3}session_id\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}nonce\0\u{3}session_id\0\u{1}recipient\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -527,6 +530,7 @@ nonisolated extension PrivateAggregation_SecureAggregation_V1_SessionAnnouncemen
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularBytesField(value: &self.nonce) }()
       case 2: try { try decoder.decodeSingularBytesField(value: &self.sessionID) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.recipient) }()
       default: break
       }
     }
@@ -539,12 +543,16 @@ nonisolated extension PrivateAggregation_SecureAggregation_V1_SessionAnnouncemen
     if !self.sessionID.isEmpty {
       try visitor.visitSingularBytesField(value: self.sessionID, fieldNumber: 2)
     }
+    if self.recipient != 0 {
+      try visitor.visitSingularUInt32Field(value: self.recipient, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   static func ==(lhs: PrivateAggregation_SecureAggregation_V1_SessionAnnouncement, rhs: PrivateAggregation_SecureAggregation_V1_SessionAnnouncement) -> Bool {
     if lhs.nonce != rhs.nonce {return false}
     if lhs.sessionID != rhs.sessionID {return false}
+    if lhs.recipient != rhs.recipient {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -248,28 +248,35 @@ func participant(_ value: Int) throws -> ParticipantID {
   @Test func announcementOfAnotherSessionOrConfigurationIsRefused() throws {
     let session = try TestSession(configuration: Self.semiHonest())
     let other = try TestSession(configuration: Self.semiHonest(), seed: 2)
-    let announcement = session.server.announcement
+    let announcement = session.server.announcement(for: session.id(1))
     var client = try session.client(session.id(1))
+    let id = client.id
 
     let foreignID = SessionAnnouncement(
-      nonce: announcement.nonce, sessionID: other.server.announcement.sessionID)
+      nonce: announcement.nonce, sessionID: other.server.sessionID, recipient: id)
     expectRefusal(.sessionMismatch, by: &client) { try $0.advertiseKeys(for: foreignID) }
     let foreignNonce = SessionAnnouncement(
-      nonce: other.server.announcement.nonce, sessionID: announcement.sessionID)
+      nonce: other.server.nonce, sessionID: announcement.sessionID, recipient: id)
     expectRefusal(.sessionMismatch, by: &client) { try $0.advertiseKeys(for: foreignNonce) }
     // A nonce of the wrong length has no session id at all, so none can match.
     for count in [0, 31, 33] {
       let malformed = SessionAnnouncement(
-        nonce: [UInt8](repeating: 1, count: count), sessionID: announcement.sessionID)
+        nonce: [UInt8](repeating: 1, count: count), sessionID: announcement.sessionID,
+        recipient: id)
       expectRefusal(.sessionMismatch, by: &client) { try $0.advertiseKeys(for: malformed) }
     }
     // A server whose configuration differs (another minimumSurvivors) computes another id.
     let laxServer = try AggregationServer(
       configuration: Self.semiHonest(minimumSurvivors: 1),
       insecureRandomSource: .insecureDeterministic(seed: 1 << 20))
-    #expect(laxServer.announcement.nonce == announcement.nonce)
+    #expect(laxServer.nonce == announcement.nonce)
     expectRefusal(.sessionMismatch, by: &client) {
-      try $0.advertiseKeys(for: laxServer.announcement)
+      try $0.advertiseKeys(for: laxServer.announcement(for: id))
+    }
+    // Another client's copy of the right announcement is refused too.
+    let misdirected = session.server.announcement(for: session.id(2))
+    expectRefusal(.wrongRecipient(expected: id, received: session.id(2)), by: &client) {
+      try $0.advertiseKeys(for: misdirected)
     }
 
     _ = try client.advertiseKeys(for: announcement)
@@ -382,7 +389,7 @@ func participant(_ value: Int) throws -> ParticipantID {
       .unexpectedMessage(
         received: "session announcement", expected: "the client is awaiting key directory"),
       by: &lagging
-    ) { try $0.advertiseKeys(for: session.server.announcement) }
+    ) { try $0.advertiseKeys(for: session.server.announcement(for: a)) }
 
     let relays = try session.shareKeys(directories)
     let relay = try #require(relays[a])

@@ -48,12 +48,16 @@ import Testing
       }
     var session = try TestSession(configuration: Self.tenClients())
     let hostile = session.id(4)
-    let announcement = session.server.announcement
+    let announcer = session.server
     for id in session.ids where id != hostile {
-      let message = try session.withClient(id) { try $0.advertiseKeys(for: announcement) }
+      let message = try session.withClient(id) {
+        try $0.advertiseKeys(for: announcer.announcement(for: id))
+      }
       try session.server.receive(message)
     }
-    let honest = try session.withClient(hostile) { try $0.advertiseKeys(for: announcement) }
+    let honest = try session.withClient(hostile) {
+      try $0.advertiseKeys(for: announcer.announcement(for: hostile))
+    }
     let forged = AdvertiseKeysMessage(
       sessionID: honest.sessionID, sender: hostile,
       encryptionKey: try encryptionKey.map(KeyAgreement.PublicKey.init(rawRepresentation:))

@@ -159,10 +159,12 @@ func expectRejection<Result>(
       corruptedClientBound: 0)
     var session = try TestSession(configuration: configuration)
     let a = session.id(1)
-    let announcement = session.server.announcement
+    let announcer = session.server
     var messages: [ParticipantID: AdvertiseKeysMessage] = [:]
     for id in session.ids {
-      messages[id] = try session.withClient(id) { try $0.advertiseKeys(for: announcement) }
+      messages[id] = try session.withClient(id) {
+        try $0.advertiseKeys(for: announcer.announcement(for: id))
+      }
       try session.server.receive(try #require(messages[id]))
     }
     let advertisement = try #require(messages[a])
@@ -233,8 +235,10 @@ func expectRejection<Result>(
       corruptedClientBound: 0)
     var session = try TestSession(configuration: configuration)
     let a = session.id(1)
-    let announcement = session.server.announcement
-    let advertisement = try session.withClient(a) { try $0.advertiseKeys(for: announcement) }
+    let announcer = session.server
+    let advertisement = try session.withClient(a) {
+      try $0.advertiseKeys(for: announcer.announcement(for: a))
+    }
     let forged = Tamper.resigned(
       advertisement, signature: Tamper.flipBit(advertisement.signature, at: 5))
     expectRejection(.invalidSignature(signer: a), by: &session.server) { try $0.receive(forged) }
@@ -252,7 +256,9 @@ func expectRejection<Result>(
     session.sentAdvertisements[a] = advertisement
     let remaining = Set(session.ids.filter { $0 != a })
     for id in remaining.sorted() {
-      let message = try session.withClient(id) { try $0.advertiseKeys(for: announcement) }
+      let message = try session.withClient(id) {
+        try $0.advertiseKeys(for: announcer.announcement(for: id))
+      }
       session.sentAdvertisements[id] = message
       try session.server.receive(message)
     }
@@ -296,12 +302,12 @@ func expectRejection<Result>(
     let session = try TestSession(configuration: configuration)
     var server = try AggregationServer(
       configuration: configuration, insecureRandomSource: .insecureDeterministic(seed: 1 << 20))
-    #expect(server.announcement == session.server.announcement)
+    #expect(server.nonce == session.server.nonce && server.sessionID == session.server.sessionID)
     var clients = session.clients
     var advertisements: [ParticipantID: AdvertiseKeysMessage] = [:]
     for id in session.ids {
       var client = try #require(clients[id])
-      advertisements[id] = try client.advertiseKeys(for: server.announcement)
+      advertisements[id] = try client.advertiseKeys(for: server.announcement(for: id))
       clients[id] = client
     }
     let b = session.id(2)
@@ -456,12 +462,14 @@ func expectRejection<Result>(
     let configuration = try AggregationConfiguration(
       clientCount: 5, vectorLength: 6, modulus: Modulus(1_000), minimumSurvivors: 4)
     var session = try TestSession(configuration: configuration)
-    let announcement = session.server.announcement
+    let announcer = session.server
     let early = Array(session.ids.prefix(3))
     let rest = Array(session.ids.dropFirst(3))
 
     for id in early {
-      let message = try session.withClient(id) { try $0.advertiseKeys(for: announcement) }
+      let message = try session.withClient(id) {
+        try $0.advertiseKeys(for: announcer.announcement(for: id))
+      }
       try session.server.receive(message)
     }
     expectRejection(
@@ -469,7 +477,9 @@ func expectRejection<Result>(
     ) { try $0.closeAdvertiseKeys() }
     #expect(session.server.phase == .collectingKeys)
     for id in rest {
-      let message = try session.withClient(id) { try $0.advertiseKeys(for: announcement) }
+      let message = try session.withClient(id) {
+        try $0.advertiseKeys(for: announcer.announcement(for: id))
+      }
       try session.server.receive(message)
     }
     let directories = Dictionary(

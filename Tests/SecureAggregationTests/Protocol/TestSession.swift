@@ -123,9 +123,11 @@ struct TestSession {
   mutating func advertiseKeys(excluding: Set<ParticipantID> = []) throws
     -> [ParticipantID: KeyDirectoryMessage]
   {
-    let announcement = server.announcement
+    let announcer = server
     for id in ids where !excluding.contains(id) {
-      let message = try withClient(id) { try $0.advertiseKeys(for: announcement) }
+      let message = try withClient(id) {
+        try $0.advertiseKeys(for: announcer.announcement(for: id))
+      }
       sentAdvertisements[id] = message
       try server.receive(message)
     }

@@ -116,9 +116,10 @@ import Testing
     for scenario in Self.scenarios {
       let configuration = try Self.randomConfiguration(seed: scenario.seed)
       let schedule = Self.randomSchedule(configuration: configuration, seed: scenario.seed)
-      let state = try SimulationState(
-        configuration: configuration, dropouts: schedule, insecureSeed: scenario.seed)
-      let graph = try configuration.neighborGraph(sessionID: state.server.announcement.sessionID)
+      let driver = try InMemoryRound(
+        configuration: configuration, dropouts: schedule, insecureSeed: scenario.seed
+      ).makeDriver()
+      let graph = try configuration.neighborGraph(sessionID: driver.server.sessionID)
       switch ProtocolOracle.outcome(configuration: configuration, graph: graph, dropouts: schedule)
       {
       case .aborted: aborted += 1

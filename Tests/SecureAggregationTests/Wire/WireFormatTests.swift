@@ -93,7 +93,7 @@ struct RecordedSession {
     func sorted<Message>(_ messages: [ParticipantID: Message]) -> [Message] {
       messages.keys.sorted().compactMap { messages[$0] }
     }
-    serverMessages.append(.announcement(session.server.announcement))
+    serverMessages.append(.announcement(session.server.announcement(for: session.id(1))))
     let directories = try session.advertiseKeys()
     let relays = try session.shareKeys(directories)
     let requests = try session.maskedInputs(relays, excluding: dropped)

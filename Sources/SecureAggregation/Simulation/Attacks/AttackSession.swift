@@ -39,7 +39,7 @@ struct AttackSession {
 
   /// Client `id`'s input: the simulation's ground truth.
   func input(for id: ParticipantID) -> ModularVector {
-    SimulationState.input(for: id, seed: seed, configuration: configuration)
+    InMemoryRound.input(for: id, seed: seed, configuration: configuration)
   }
 
   /// Runs `body` on client `id` unless it has stopped; a refusal is recorded and stops it.
@@ -73,8 +73,9 @@ struct AttackSession {
   mutating func advertiseKeys(
     forge: (AdvertiseKeysMessage) -> AdvertiseKeysMessage = { $0 }
   ) throws(SecureAggregationError) -> [KeyDirectoryMessage] {
-    let announcement = server.announcement
     for id in configuration.participantIDs {
+      let announcement = SessionAnnouncement(
+        nonce: server.nonce, sessionID: server.sessionID, recipient: id)
       guard
         let message = client(
           id,

@@ -88,7 +88,7 @@ extension AttackSimulation {
     func replay(_ round: ProtocolRound, _ messages: [ServerMessage]) {
       for message in oldClientMessages[round] ?? [] { session.deliver(message) }
       for message in messages {
-        guard let id = message.recipient else { continue }
+        let id = message.recipient
         let input = session.input(for: id)
         let answered = session.client(id) { client throws(SecureAggregationError) -> Bool in
           switch message {

@@ -1,0 +1,80 @@
+extension AggregationClient {
+  /// Answers one server message: the client's half of a round, whatever the phase and mode.
+  ///
+  /// The announcement gets the client's keys, the key directory its encrypted shares, the share
+  /// relay its masked ``input``, the consistency check (active mode) its signature, and the
+  /// unmasking request the shares that unmask the survivors' sum.
+  ///
+  /// - Throws: the error of the matching round method (``advertiseKeys(for:)``,
+  ///   ``shareKeys(for:)``, ``maskedInput(for:input:)``, ``consistencySignature(for:)``,
+  ///   ``unmaskingResponse(for:)``), and
+  ///   ``SecureAggregationError/invalidParameter(name:value:expected:)`` for a share relay
+  ///   when ``input`` is `nil`. The client is unchanged when it throws.
+  public mutating func respond(to message: ServerMessage) throws(SecureAggregationError)
+    -> ClientMessage
+  {
+    switch message {
+    case .announcement(let announcement):
+      return .advertiseKeys(try advertiseKeys(for: announcement))
+    case .keyDirectory(let directory):
+      return .shareKeys(try shareKeys(for: directory))
+    case .shareRelay(let relay):
+      try checkDeliverable(message)
+      guard let input else {
+        throw .invalidParameter(
+          name: "input", value: "nil",
+          expected: "the client's input (AggregationClient.input), set before the share relay")
+      }
+      return .maskedInput(try maskedInput(for: relay, input: input))
+    case .consistencyCheck(let request):
+      return .consistencySignature(try consistencySignature(for: request))
+    case .unmasking(let request):
+      return .unmaskingResponse(try unmaskingResponse(for: request))
+    }
+  }
+
+  /// Checks that `message` is for this client, of its session and of the round it is in,
+  /// without changing anything — so a caller can refuse a misdirected or replayed message before
+  /// doing any work for it (the private client checks a relay before encoding its update).
+  ///
+  /// - Throws: ``SecureAggregationError/unexpectedMessage(received:expected:)``,
+  ///   ``SecureAggregationError/sessionMismatch`` and
+  ///   ``SecureAggregationError/wrongRecipient(expected:received:)``.
+  package func checkDeliverable(_ message: ServerMessage) throws(SecureAggregationError) {
+    let expected: Phase
+    let name: String
+    switch message {
+    case .announcement:
+      expected = .awaitingAnnouncement
+      name = "session announcement"
+    case .keyDirectory:
+      expected = .awaitingKeyDirectory
+      name = "key directory"
+    case .shareRelay:
+      expected = .awaitingShareRelay
+      name = "share relay"
+    case .consistencyCheck:
+      expected = .awaitingSurvivors
+      name = "consistency-check request"
+    case .unmasking:
+      expected =
+        configuration.securityMode == .active ? .awaitingUnmaskingRequest : .awaitingSurvivors
+      name = "unmasking request"
+    }
+    try expect(expected, for: name)
+    switch message {
+    case .announcement(let announcement):
+      guard announcement.recipient == id else {
+        throw .wrongRecipient(expected: id, received: announcement.recipient)
+      }
+    case .keyDirectory(let directory):
+      try checkEnvelope(sessionID: directory.sessionID, recipient: directory.recipient)
+    case .shareRelay(let relay):
+      try checkEnvelope(sessionID: relay.sessionID, recipient: relay.recipient)
+    case .consistencyCheck(let request):
+      try checkEnvelope(sessionID: request.sessionID, recipient: request.recipient)
+    case .unmasking(let request):
+      try checkEnvelope(sessionID: request.sessionID, recipient: request.recipient)
+    }
+  }
+}
