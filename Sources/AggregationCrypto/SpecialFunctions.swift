@@ -1,13 +1,24 @@
-import Foundation
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#elseif canImport(ucrt)
+  import ucrt
+#endif
 
 /// Numerically robust special functions for the accountants: everything that can underflow is
 /// computed in log space.
-enum SpecialFunctions {
+///
+/// `package`: shared through this module, which every other module depends on; it is part of no
+/// product's API.
+package enum SpecialFunctions {
   /// log(erfc(x)), accurate for large positive x where erfc(x) underflows.
   ///
   /// Below x = 25 the library erfc has full relative precision; above it the Laurent series at
   /// infinity, erfc(x) ~ exp(−x² − 1/(2x²) + 5/(8x⁴) − …)/(x√π), errs by less than 1e-13.
-  static func logErfc(_ x: Double) -> Double {
+  package static func logErfc(_ x: Double) -> Double {
     if x < 25 {
       return log(erfc(x))
     }
@@ -19,12 +30,12 @@ enum SpecialFunctions {
   }
 
   /// log Φ(x), the log of the standard normal CDF, accurate far into the lower tail.
-  static func logNormalCDF(_ x: Double) -> Double {
+  package static func logNormalCDF(_ x: Double) -> Double {
     log(0.5) + logErfc(-x / 2.0.squareRoot())
   }
 
   /// log(eˣ + eʸ) without overflow; −∞ is the log of zero.
-  static func logAdd(_ x: Double, _ y: Double) -> Double {
+  package static func logAdd(_ x: Double, _ y: Double) -> Double {
     let (larger, smaller) = x >= y ? (x, y) : (y, x)
     if smaller == -.infinity {
       return larger
@@ -33,7 +44,7 @@ enum SpecialFunctions {
   }
 
   /// log |C(n, k)| through log-gamma, for real n (fractional Rényi orders) and integer k.
-  static func logBinomial(_ n: Double, _ k: Double) -> Double {
+  package static func logBinomial(_ n: Double, _ k: Double) -> Double {
     lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1)
   }
 }
