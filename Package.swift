@@ -46,7 +46,6 @@ let package = Package(
         "AggregationCrypto",
         .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
-      exclude: ["Wire/secure_aggregation.proto"],
       swiftSettings: strictSettings
     ),
     .target(
@@ -59,6 +58,16 @@ let package = Package(
       dependencies: ["SecureAggregation", "DifferentialPrivacy"],
       swiftSettings: strictSettings
     ),
+    // The digits, the model and the federated training loop: shared by the FederatedDigits
+    // example and `private-aggregation tradeoff --task digits`. Not a product: a support target,
+    // as swift-homomorphic-encryption's `_TestUtilities`. The data are its resource.
+    .target(
+      name: "DigitsTraining",
+      dependencies: ["PrivateAggregation", "CZlib"],
+      exclude: ["Resources/README.md"],
+      resources: [.copy("Resources/digits.csv.gz")],
+      swiftSettings: strictSettings
+    ),
     .executableTarget(
       name: "PrivateAggregationCLI",
       dependencies: [
@@ -68,21 +77,6 @@ let package = Package(
         "DigitsTraining",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
-      swiftSettings: strictSettings
-    ),
-    // The digits, the model and the federated training loop: shared by the FederatedDigits
-    // example and `private-aggregation tradeoff --task digits`. The data are its resource.
-    .target(
-      name: "DigitsTraining",
-      dependencies: ["PrivateAggregation", "CZlib"],
-      path: "Examples",
-      // The other examples are targets of their own; list each new one here.
-      exclude: ["README.md", "Data/README.md", "QuickStart", "FederatedDigits", "NetworkFreeRound"],
-      sources: [
-        "DigitsTraining/DigitsDataset.swift", "DigitsTraining/DigitsTrainingError.swift",
-        "DigitsTraining/FederatedTraining.swift", "DigitsTraining/SoftmaxRegression.swift",
-      ],
-      resources: [.copy("Data/digits.csv.gz")],
       swiftSettings: strictSettings
     ),
     .executableTarget(

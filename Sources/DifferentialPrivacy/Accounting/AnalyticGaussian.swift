@@ -1,3 +1,4 @@
+internal import AggregationCrypto
 import Foundation
 
 /// The analytic Gaussian mechanism of Balle & Wang, "Improving the Gaussian Mechanism for

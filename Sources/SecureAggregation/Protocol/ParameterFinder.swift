@@ -1,3 +1,5 @@
+import AggregationCrypto
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -304,8 +306,8 @@ extension ParameterFinder {
   ) -> Double {
     guard k <= b else { return -.infinity }
     let logGapPairs = log(Double(n)) + log(Double(n - k - 1)) - log(2.0)
-    return logGapPairs + logFactorial(b) - logFactorial(b - k) + logFactorial(n - k)
-      - logFactorial(n)
+    return logGapPairs + SpecialFunctions.logFactorial(b) - SpecialFunctions.logFactorial(b - k)
+      + SpecialFunctions.logFactorial(n - k) - SpecialFunctions.logFactorial(n)
   }
 }
 
@@ -324,8 +326,9 @@ struct Hypergeometric {
   /// ln P[X = x]; minus infinity outside the support.
   func logProbability(of x: Int) -> Double {
     guard x >= lowest, x <= highest else { return -.infinity }
-    return logBinomial(marked, x) + logBinomial(population - marked, draws - x)
-      - logBinomial(population, draws)
+    return SpecialFunctions.logBinomial(marked, x)
+      + SpecialFunctions.logBinomial(population - marked, draws - x)
+      - SpecialFunctions.logBinomial(population, draws)
   }
 
   /// ln P[X ≥ x], summed upwards from x until the terms no longer change the sum.
@@ -365,44 +368,9 @@ struct Hypergeometric {
     }
     while x > lowest {
       x -= 1
-      logTail = logAddExp(logTail, logProbability(of: x))
+      logTail = SpecialFunctions.logAdd(logTail, logProbability(of: x))
       if logTail >= threshold { return x }
     }
     return lowest
   }
 }
-
-/// ln(e^a + e^b), without overflow or underflow.
-func logAddExp(_ a: Double, _ b: Double) -> Double {
-  let high = max(a, b)
-  let low = min(a, b)
-  guard low > -.infinity else { return high }
-  return high + log1p(exp(low - high))
-}
-
-/// ln C(n, k) for 0 ≤ k ≤ n.
-func logBinomial(_ n: Int, _ k: Int) -> Double {
-  logFactorial(n) - logFactorial(k) - logFactorial(n - k)
-}
-
-/// ln m!: a sum of logarithms up to 32, and above it the Stirling series
-/// (m + ½) ln m − m + ½ ln 2π + 1/(12m) − 1/(360m³) + 1/(1260m⁵) − 1/(1680m⁷), whose error below
-/// 1/(1188m⁹) is far under one unit in the last place.
-func logFactorial(_ m: Int) -> Double {
-  if m <= 32 { return smallLogFactorials[m] }
-  let x = Double(m)
-  let inverse = 1 / x
-  let inverseSquared = inverse * inverse
-  let series =
-    inverse
-    * (1.0 / 12 - inverseSquared
-      * (1.0 / 360 - inverseSquared * (1.0 / 1260 - inverseSquared / 1680)))
-  return (x + 0.5) * log(x) - x + 0.5 * log(2 * Double.pi) + series
-}
-
-/// ln m! for m = 0...32.
-private let smallLogFactorials: [Double] = {
-  var table = [0.0]
-  for m in 1...32 { table.append(table[m - 1] + log(Double(m))) }
-  return table
-}()

@@ -2,8 +2,9 @@ import Foundation
 import SwiftProtobuf
 
 // The mapping between the protocol's message types and the versioned protobuf wire format
-// (secure_aggregation.proto). Decoding validates every field against the configuration and
-// answers hostile bytes with `SecureAggregationError.invalidMessage`, never a trap.
+// (Protos/secure_aggregation.proto, generated into Wire/generated/). Decoding validates every
+// field against the configuration and answers hostile bytes with
+// `SecureAggregationError.invalidMessage`, never a trap.
 
 typealias WireClientMessage = PrivateAggregation_SecureAggregation_V1_ClientMessage
 typealias WireServerMessage = PrivateAggregation_SecureAggregation_V1_ServerMessage

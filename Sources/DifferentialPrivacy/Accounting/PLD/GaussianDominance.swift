@@ -1,3 +1,4 @@
+internal import AggregationCrypto
 import Foundation
 import Synchronization
 

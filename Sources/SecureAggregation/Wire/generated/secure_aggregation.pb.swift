@@ -14,14 +14,12 @@
 // bit-packed (ceil(log2 R) bits per element, little-endian bit order), survivor sets as bitmaps
 // over the ids 1...n. Decoders validate every field against the session's configuration.
 //
-// The Swift code beside this file (secure_aggregation.pb.swift) is generated and committed, so
-// builds never need protoc. To regenerate it after editing this file (Debian: apt-get install
-// protobuf-compiler; protoc-gen-swift from apple/swift-protobuf 1.39.0, e.g.
-// `swift build -c release --product protoc-gen-swift` in a checkout of that tag):
-//
-//   protoc --plugin=protoc-gen-swift=PATH/TO/protoc-gen-swift \
-//     --swift_opt=Visibility=Internal --swift_out=Sources/SecureAggregation/Wire \
-//     -I Sources/SecureAggregation/Wire Sources/SecureAggregation/Wire/secure_aggregation.proto
+// The Swift code generated from this file
+// (Sources/SecureAggregation/Wire/generated/secure_aggregation.pb.swift) is committed, so builds
+// never need protoc. After editing this file, regenerate it with Scripts/generate-protos.sh
+// (needs protoc, Debian: apt-get install protobuf-compiler; the script builds protoc-gen-swift
+// from the swift-protobuf version this package resolves), and check it with
+// Scripts/generate-protos.sh --check.
 //
 // (protoc-gen-swift marks its output `// swift-format-ignore-file`, so the linter skips it.)
 

@@ -5,8 +5,9 @@ internal import PrivateAggregation
 /// The UCI handwritten digits bundled with the package: 1,797 8×8 images, each pixel 0…16, and
 /// their digit.
 ///
-/// Images are stored row by row, scaled to [0, 1]. The file is
-/// `Examples/Data/digits.csv.gz` (Alpaydin & Kaynak, UCI, CC BY 4.0; see its README).
+/// Images are stored row by row, scaled to [0, 1]. The file is the target's resource
+/// `Sources/DigitsTraining/Resources/digits.csv.gz` (Alpaydin & Kaynak, UCI, CC BY 4.0; see the
+/// README beside it).
 public struct DigitsDataset: Sendable {
   /// Pixels per image.
   public static let featureCount = 64
