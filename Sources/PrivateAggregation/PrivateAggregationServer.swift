@@ -86,8 +86,8 @@ public struct PrivateAggregationServer {
     plan: AggregationPlan, ledger: PrivacyLedger?, server: AggregationServer,
     generator: ChaChaRandomNumberGenerator
   ) throws(PrivateAggregationError) {
-    if let ledger, plan.report != nil {
-      try ledger.record(plan.roundPrivacy(orders: ledger.orders))
+    if let ledger, let privacy = try plan.roundPrivacy(orders: ledger.orders) {
+      try ledger.record(privacy)
     }
     self.plan = plan
     self.ledger = ledger

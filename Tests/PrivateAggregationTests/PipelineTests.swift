@@ -319,7 +319,8 @@ import Testing
     configuration.accountant = accountant
     let plan = try AggregationPlan(configuration)
     let ledger = try PrivacyLedger(delta: configuration.delta)
-    for _ in 0..<8 { try ledger.record(plan.roundPrivacy()) }
+    let round = try #require(try plan.roundPrivacy())
+    for _ in 0..<8 { try ledger.record(round) }
     let report = try #require(plan.report)
     #expect(ledger.accountant == accountant)
     #expect(report.accountant.hasPrefix(accountant == .pld ? "PLD" : "RDP"))
