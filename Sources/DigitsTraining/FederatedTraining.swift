@@ -246,7 +246,7 @@ public struct FederatedTraining: Sendable {
           (changes[id.index - 1], 1)
         }
         // Charged before the round runs, as PrivateAggregationServer does.
-        if plan.report != nil { try ledger.record(plan.roundPrivacy(orders: ledger.orders)) }
+        if let privacy = try plan.roundPrivacy(orders: ledger.orders) { try ledger.record(privacy) }
         let report = try simulation.run()
         if let release = report.release {
           survivors = release.survivors

@@ -17,76 +17,24 @@ public import SecureAggregation
 ///   coordinates are scaled by integers so that their own noise has the standard deviation the
 ///   configuration asks for;
 /// - the sensitivities of the integer sum after rounding (update, bit and weight together) and
-///   the privacy they give, by the RDP accountant of the mode (``report``).
+///   the privacy they give, by the accountant of the mode (``report``).
 ///
-/// With privacy ``PrivacyMode/none`` nothing is rotated or noised, the scale is the largest that
-/// can never wrap, and ``quantizationErrorBound`` states the worst error.
+/// The derivation runs in steps, each in its own file: validation and the masked vector's
+/// layout, the secure aggregation's parameters, the scale, the sensitivities, the noise and the
+/// accounting. ``isPrivate`` is the one answer to "does this plan add noise?": without privacy
+/// (``PrivacyMode/none``) nothing is rotated or noised, the scale is the largest that can never
+/// wrap, ``quantizationErrorBound`` states the worst error, and every privacy fact —
+/// ``noiseMultiplier``, ``report``, ``accountantName``, ``rdp(order:)``,
+/// ``roundPrivacy(orders:)`` — is `nil`.
 public struct AggregationPlan: Sendable {
-  /// The configuration the plan was made from.
-  public let configuration: PrivateAggregationConfiguration
-  /// The secure aggregation's parameters: n clients, vectors of ``encodedLength`` elements mod 2^b.
-  public let secureAggregation: AggregationConfiguration
-  /// The update's tensor layout.
-  public let layout: TensorLayout
-  /// m: the update's length.
-  public var dimension: Int { layout.totalCount }
-  /// Whether the update is rotated (every mode with noise).
-  public let rotates: Bool
-  /// d: the number of update coordinates in the masked vector (m, or m padded to a power of two
-  /// when rotated).
-  public let updateLength: Int
-  /// The index of the clipped-or-not bit in the masked vector, when adaptive clipping is on.
-  public let clippedBitIndex: Int?
-  /// The index of the weight in the masked vector, for a noised weighted-mean denominator.
-  public let weightIndex: Int?
-  /// The masked vector's length: d plus the extra coordinates.
-  public let encodedLength: Int
-  /// The scale s: integer units per unit of the update.
-  public let scale: Double
-  /// The integer a_b that multiplies the centred bit 2b − 1 (1 and no centring without noise).
-  public let clippedBitScale: Int64
-  /// The scale a_w: integer units per unit of weight.
-  public let weightScale: Double
-  /// The most any client's update can weigh: w_max·C for weighted aggregation, else C.
-  public let updateSensitivityBound: Double
-  /// The noise multiplier z of the whole release (nil without privacy).
-  public let noiseMultiplier: Double?
-  /// The noise multiplier of the update part alone, after the extra coordinates' share.
-  public let updateNoiseMultiplier: Double?
-  /// The noise's standard deviation per coordinate of the released sum, in integer units, when
-  /// the fewest clients allowed survive: what the privacy analysis counts on.
-  public let noiseStandardDeviation: Double
-  /// The standard deviation of the noise each client adds per coordinate, in integer units (the
-  /// sampler's exact value; 0 for central DP and without privacy).
-  public let clientNoiseStandardDeviation: Double
-  /// The clients whose noise certainly reaches the released sum: minimumSurvivors −
-  /// colludingClients (distributed DP).
-  public let guaranteedNoisyClients: Int
-  /// The L2 sensitivity of the integer sum (update and extra coordinates).
-  public let l2Sensitivity: Double
-  /// The L1 sensitivity of the integer sum.
-  public let l1Sensitivity: Double
-  /// The privacy of ``PrivateAggregationConfiguration/rounds`` rounds (nil without privacy).
-  public let report: PrivacyReport?
-  /// Without privacy: the largest error of any coordinate of the decoded sum, n/s (each
-  /// client's stochastic rounding moves each coordinate by less than one integer unit); of the
-  /// mean, that divided by the survivors. `nil` with privacy (the noise dominates).
-  public let quantizationErrorBound: Double?
-
-  /// The noise each client draws (distributed and local DP).
-  let clientNoise: (any IntegerSampler)?
-  /// The server's noise (central DP).
-  let centralNoise: GridGaussianMechanism?
-  /// The accountant of one round.
-  let accounting: Accounting?
-
-  /// One round's privacy curve.
-  enum Accounting: Sendable {
-    case distributedGaussian(DistributedDiscreteGaussian)
-    case distributedSkellam(DistributedSkellam)
-    case central(GridGaussianMechanism)
-    case local(DistributedDiscreteGaussian)
-  }
+  /// What does not depend on the noise level: the validated configuration, the masked vector's
+  /// layout and the secure aggregation's parameters.
+  let base: Base
+  /// The integer encoding: the scale of the update and of the extra coordinates.
+  let encoding: Encoding
+  /// What only a plan with privacy has: its noise, sensitivities and accounting; `nil` without
+  /// privacy.
+  let privacy: Privacy?
 
   /// Validates `configuration` and derives the plan, calibrating the noise for a target ε.
   ///
@@ -96,139 +44,82 @@ public struct AggregationPlan: Sendable {
   ///   hold the sum; ``PrivateAggregationError/differentialPrivacy(_:)`` when no noise level meets
   ///   the target ε (`calibrationFailed`).
   public init(_ configuration: PrivateAggregationConfiguration) throws(PrivateAggregationError) {
-    let base = try PlanBase(configuration)
-    guard configuration.privacy != .none else {
-      self.init(base: base, derived: try base.exactEncoding())
+    let base = try Base(configuration)
+    guard base.isPrivate else {
+      self.init(base: base, encoding: try base.exactEncoding(), privacy: nil)
       return
     }
-    switch configuration.noise {
-    case .noiseMultiplier(let z):
-      guard z.isFinite, z > 0 else {
-        throw .invalidParameter(name: "noiseMultiplier", value: "\(z)", expected: "a finite z > 0")
-      }
-      guard let derived = try base.noisyEncoding(noiseMultiplier: z) else {
-        throw try base.tooFewBitsError(noiseMultiplier: z)
-      }
-      self.init(base: base, derived: derived)
-    case .targetEpsilon(let epsilon):
-      guard epsilon.isFinite, epsilon > 0 else {
-        throw .invalidParameter(
-          name: "targetEpsilon", value: "\(epsilon)", expected: "a finite ε > 0")
-      }
-      self.init(base: base, derived: try base.calibrate(targetEpsilon: epsilon))
-    case nil:
-      throw .invalidParameter(
-        name: "noise", value: "nil",
-        expected: "a noise multiplier or a target ε for privacy \(configuration.privacy.name)")
-    }
+    let derivation = try base.derivation(at: configuration.noise)
+    self.init(base: base, encoding: derivation.encoding, privacy: derivation.privacy)
   }
 
-  private init(base: PlanBase, derived: PlanBase.Derived) {
-    configuration = base.configuration
-    secureAggregation = base.secureAggregation
-    layout = base.layout
-    rotates = base.rotates
-    updateLength = base.updateLength
-    clippedBitIndex = base.clippedBitIndex
-    weightIndex = base.weightIndex
-    encodedLength = base.encodedLength
-    updateSensitivityBound = base.updateBound
-    guaranteedNoisyClients = base.guaranteedNoisyClients
-    scale = derived.scale
-    clippedBitScale = derived.clippedBitScale
-    weightScale = derived.weightScale
-    noiseMultiplier = derived.noiseMultiplier
-    updateNoiseMultiplier = derived.updateNoiseMultiplier
-    noiseStandardDeviation = derived.noiseStandardDeviation
-    clientNoiseStandardDeviation = derived.clientNoiseStandardDeviation
-    l2Sensitivity = derived.l2Sensitivity
-    l1Sensitivity = derived.l1Sensitivity
-    report = derived.report
-    quantizationErrorBound = derived.quantizationErrorBound
-    clientNoise = derived.clientNoise
-    centralNoise = derived.centralNoise
-    accounting = derived.accounting
+  private init(base: Base, encoding: Encoding, privacy: Privacy?) {
+    self.base = base
+    self.encoding = encoding
+    self.privacy = privacy
   }
 
-  /// The noise variance per coordinate of the decoded sum, in the update's units, when
-  /// `survivors` clients' vectors are in it: what the noise alone adds to the squared error
-  /// (rounding adds at most n/(4s²) more).
-  public func noiseVariance(survivors: Int) -> Double {
-    let s2 = scale * scale
-    switch configuration.privacy {
-    case .none: return 0
-    case .central: return noiseStandardDeviation * noiseStandardDeviation / s2
-    case .distributed, .local:
-      return Double(survivors) * clientNoiseStandardDeviation * clientNoiseStandardDeviation / s2
-    }
+  /// The configuration the plan was made from.
+  public var configuration: PrivateAggregationConfiguration { base.configuration }
+  /// The secure aggregation's parameters: n clients, vectors of ``encodedLength`` elements mod 2^b.
+  public var secureAggregation: AggregationConfiguration { base.secureAggregation }
+  /// The update's tensor layout.
+  public var layout: TensorLayout { base.layout }
+  /// m: the update's length.
+  public var dimension: Int { layout.totalCount }
+  /// Whether the plan adds noise: every ``PrivacyMode`` but ``PrivacyMode/none``. Every other
+  /// privacy fact of the plan follows from this one.
+  public var isPrivate: Bool { base.isPrivate }
+  /// Whether the update is rotated: exactly when the plan ``isPrivate``.
+  public var rotates: Bool { base.isPrivate }
+  /// d: the number of update coordinates in the masked vector (m, or m padded to a power of two
+  /// when rotated).
+  public var updateLength: Int { base.updateLength }
+  /// The index of the clipped-or-not bit in the masked vector, when adaptive clipping is on.
+  public var clippedBitIndex: Int? { base.clippedBitIndex }
+  /// The index of the weight in the masked vector, for a noised weighted-mean denominator.
+  public var weightIndex: Int? { base.weightIndex }
+  /// The masked vector's length: d plus the extra coordinates.
+  public var encodedLength: Int { base.encodedLength }
+  /// The scale s: integer units per unit of the update.
+  public var scale: Double { encoding.scale }
+  /// The integer a_b that multiplies the centred bit 2b − 1 (1 and no centring without noise).
+  public var clippedBitScale: Int64 { encoding.clippedBitScale }
+  /// The scale a_w: integer units per unit of weight.
+  public var weightScale: Double { encoding.weightScale }
+  /// The most any client's update can weigh: w_max·C for weighted aggregation, else C.
+  public var updateSensitivityBound: Double { base.updateBound }
+  /// The noise multiplier z of the whole release (nil without privacy).
+  public var noiseMultiplier: Double? { privacy?.noiseMultiplier }
+  /// The noise multiplier of the update part alone, after the extra coordinates' share (nil
+  /// without privacy).
+  public var updateNoiseMultiplier: Double? { privacy?.updateNoiseMultiplier }
+  /// The noise's standard deviation per coordinate of the released sum, in integer units, when
+  /// the fewest clients allowed survive: what the privacy analysis counts on (0 without privacy).
+  public var noiseStandardDeviation: Double { privacy?.noise.standardDeviation ?? 0 }
+  /// The standard deviation of the noise each client adds per coordinate, in integer units (the
+  /// sampler's exact value; 0 for central DP and without privacy).
+  public var clientNoiseStandardDeviation: Double {
+    privacy?.noise.clientStandardDeviation ?? 0
+  }
+  /// The clients whose noise certainly reaches the released sum: minimumSurvivors −
+  /// colludingClients (distributed DP).
+  public var guaranteedNoisyClients: Int { base.guaranteedNoisyClients }
+  /// The L2 sensitivity of the integer sum (update and extra coordinates; 0 without privacy).
+  public var l2Sensitivity: Double { privacy?.sensitivity.l2 ?? 0 }
+  /// The L1 sensitivity of the integer sum (0 without privacy).
+  public var l1Sensitivity: Double { privacy?.sensitivity.l1 ?? 0 }
+  /// The privacy of ``PrivateAggregationConfiguration/rounds`` rounds (nil without privacy).
+  public var report: PrivacyReport? { privacy?.report }
+  /// Without privacy: the largest error of any coordinate of the decoded sum, n/s (each
+  /// client's stochastic rounding moves each coordinate by less than one integer unit); of the
+  /// mean, that divided by the survivors. `nil` with privacy (the noise dominates).
+  public var quantizationErrorBound: Double? {
+    isPrivate ? nil : Double(configuration.clientCount) / scale
   }
 
-  /// One round's RDP at order α.
-  ///
-  /// - Throws: ``PrivateAggregationError/wrongPhase(expected:)`` for a plan without privacy, and
-  ///   ``PrivateAggregationError/differentialPrivacy(_:)`` for an order ≤ 1.
-  public func rdp(order: Double) throws(PrivateAggregationError) -> Double {
-    guard let accounting else { throw .wrongPhase(expected: "a plan with privacy") }
-    do {
-      return try PlanBase.rdp(accounting, order: order)
-    } catch {
-      throw .differentialPrivacy(error)
-    }
-  }
-
-  /// One round of this plan, for a ``PrivacyLedger``: its RDP and, when the plan is accounted by
-  /// PLD (``PrivateAggregationConfiguration/accountant``), its privacy loss distribution, each
-  /// with and without amplification.
-  ///
-  /// - Parameter orders: the ledger's Rényi orders.
-  /// - Throws: ``PrivateAggregationError/wrongPhase(expected:)`` for a plan without privacy.
-  public func roundPrivacy(orders: [Double] = RDP.defaultOrders) throws(PrivateAggregationError)
-    -> RoundPrivacy
-  {
-    guard let accounting, let noiseMultiplier else {
-      throw .wrongPhase(expected: "a plan with privacy")
-    }
-    let usesPrivacyLoss =
-      configuration.accountant == .pld && !configuration.analyticCentralAccounting
-      && PlanBase.supportsPrivacyLoss(accounting)
-    let relation = accountingRelation
-    var privacyLoss: ((Double) throws(DifferentialPrivacyError) -> PrivacyLossDistribution)?
-    if usesPrivacyLoss {
-      let (dominance, sensitivity) = try Self.dominance(accounting, l2Sensitivity: l2Sensitivity)
-      let dimension = encodedLength
-      privacyLoss = { (rate) throws(DifferentialPrivacyError) in
-        try PrivacyLossDistribution.distributed(
-          dominance, l2Sensitivity: sensitivity, dimension: dimension, samplingRate: rate,
-          relation: relation)
-      }
-    }
-    return try RoundPrivacy(
-      accountant: PlanBase.accountantName(accounting, usesPrivacyLoss ? .pld : .rdp),
-      noiseMultiplier: noiseMultiplier, sampling: configuration.sampling, relation: relation,
-      orders: orders, privacyLoss: privacyLoss
-    ) { (order) throws(DifferentialPrivacyError) in try PlanBase.rdp(accounting, order: order) }
-  }
-
-  /// ``PlanBase/dominance(_:l2Sensitivity:)`` with its error wrapped.
-  private static func dominance(
-    _ accounting: Accounting, l2Sensitivity: Double
-  ) throws(PrivateAggregationError) -> (GaussianDominance, Double) {
-    do {
-      return try PlanBase.dominance(accounting, l2Sensitivity: l2Sensitivity)
-    } catch {
-      throw .differentialPrivacy(error)
-    }
-  }
-
-  /// The neighbouring relation the accounting uses: the configuration's, except local DP, which
-  /// protects each client's own data against any replacement.
-  public var accountingRelation: NeighboringRelation {
-    configuration.privacy == .local ? .replaceOne : configuration.relation
-  }
-
-  /// A name for the accountant, e.g. "RDP (distributed discrete Gaussian)"; `nil` without
-  /// privacy.
-  public var accountantName: String? {
-    accounting.map { PlanBase.accountantName($0, configuration.accountant) }
-  }
+  /// The noise each client draws (distributed and local DP).
+  var clientNoise: (any IntegerSampler)? { privacy?.noise.clientSampler }
+  /// The server's noise (central DP).
+  var centralNoise: GridGaussianMechanism? { privacy?.noise.centralMechanism }
 }

@@ -102,8 +102,8 @@ public struct PrivateAggregationServer {
         configuration: plan.secureAggregation, identityDirectory: identityDirectory,
         insecureRandomSource: nonceSource)
     }
-    if let ledger, plan.report != nil {
-      try ledger.record(plan.roundPrivacy(orders: ledger.orders))
+    if let ledger, let privacy = try plan.roundPrivacy(orders: ledger.orders) {
+      try ledger.record(privacy)
     }
     self.plan = plan
     self.ledger = ledger

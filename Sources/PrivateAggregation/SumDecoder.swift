@@ -95,8 +95,8 @@ public struct SumDecoder: Sendable {
     }
     let count = Double(survivors)
     let unclipped = plan.clippedBitIndex.map { index in
-      plan.noiseMultiplier == nil
-        ? values[index] : (values[index] / Double(plan.clippedBitScale) + count) / 2
+      plan.isPrivate
+        ? (values[index] / Double(plan.clippedBitScale) + count) / 2 : values[index]
     }
     let totalWeight = plan.weightIndex.map { values[$0] / plan.weightScale }
     let denominator: Double

@@ -84,7 +84,7 @@ public struct UpdateEncoder: Sendable {
     let rounded: (values: [Int64], attempts: Int)
     do {
       let rounding = try ConditionalRounding(
-        beta: plan.rotates ? plan.configuration.roundingBeta : 0)
+        beta: plan.isPrivate ? plan.configuration.roundingBeta : 0)
       rounded = try rounding.round(
         rotated, normBound: plan.scale * plan.updateSensitivityBound, using: &generator)
     } catch {
@@ -94,7 +94,7 @@ public struct UpdateEncoder: Sendable {
     values.reserveCapacity(plan.encodedLength)
     if plan.clippedBitIndex != nil {
       let bit: Int64 = outcome.wasClipped ? 0 : 1
-      values.append(plan.noiseMultiplier == nil ? bit : plan.clippedBitScale * (2 * bit - 1))
+      values.append(plan.isPrivate ? plan.clippedBitScale * (2 * bit - 1) : bit)
     }
     if plan.weightIndex != nil {
       let scaled = plan.weightScale * clamped

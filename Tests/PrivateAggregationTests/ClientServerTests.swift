@@ -211,10 +211,11 @@ import Testing
     let plan = try Self.plan(noise: 0.8)
     // A budget between the ε of two rounds and of three.
     let probe = try PrivacyLedger(delta: 1e-5)
-    try probe.record(plan.roundPrivacy())
-    try probe.record(plan.roundPrivacy())
+    let round = try #require(try plan.roundPrivacy())
+    try probe.record(round)
+    try probe.record(round)
     let two = probe.epsilon.epsilon
-    let three = try probe.epsilon(ifRecording: plan.roundPrivacy()).epsilon
+    let three = try probe.epsilon(ifRecording: round).epsilon
     let budget = (two + three) / 2
     let ledger = try PrivacyLedger(delta: 1e-5, budget: budget)
     for _ in 0..<2 {

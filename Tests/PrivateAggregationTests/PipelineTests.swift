@@ -142,6 +142,25 @@ import Testing
     #expect(released >= 20, "only \(released) of 40 rounds released a sum")
   }
 
+  /// Whether a plan is private is one fact: every privacy fact agrees with ``isPrivate``, and a
+  /// plan without privacy answers `nil` (not an error) for its RDP and its round's privacy.
+  @Test(arguments: PrivacyMode.allCases)
+  func privacyIsOneFact(mode: PrivacyMode) throws {
+    let configuration = PrivateAggregationConfiguration(
+      clientCount: 10, dimension: 12, clipBound: 1, privacy: mode,
+      noise: mode == .none ? nil : .noiseMultiplier(2))
+    let plan = try AggregationPlan(configuration)
+    #expect(plan.isPrivate == (mode != .none))
+    #expect(plan.rotates == plan.isPrivate)
+    #expect((plan.noiseMultiplier != nil) == plan.isPrivate)
+    #expect((plan.report != nil) == plan.isPrivate)
+    #expect((plan.accountantName != nil) == plan.isPrivate)
+    #expect((try plan.rdp(order: 2) != nil) == plan.isPrivate)
+    #expect((try plan.roundPrivacy() != nil) == plan.isPrivate)
+    #expect((plan.quantizationErrorBound == nil) == plan.isPrivate)
+    #expect((plan.l2Sensitivity > 0) == plan.isPrivate)
+  }
+
   /// The bit width is checked before any round, with the width that would fit.
   @Test func tooFewBitsSayWhichWouldFit() throws {
     var configuration = PrivateAggregationConfiguration(
@@ -319,7 +338,8 @@ import Testing
     configuration.accountant = accountant
     let plan = try AggregationPlan(configuration)
     let ledger = try PrivacyLedger(delta: configuration.delta)
-    for _ in 0..<8 { try ledger.record(plan.roundPrivacy()) }
+    let round = try #require(try plan.roundPrivacy())
+    for _ in 0..<8 { try ledger.record(round) }
     let report = try #require(plan.report)
     #expect(ledger.accountant == accountant)
     #expect(report.accountant.hasPrefix(accountant == .pld ? "PLD" : "RDP"))
