@@ -11,9 +11,11 @@ extension AggregationServer {
   ///   ``SecureAggregationError/duplicateParticipant(_:)``, ``SecureAggregationError/weakPublicKey(_:)``,
   ///   ``SecureAggregationError/invalidSignature(signer:)``.
   public mutating func receive(_ message: AdvertiseKeysMessage) throws(SecureAggregationError) {
-    try expect(.collectingKeys, for: "advertise-keys message")
+    guard case .collectingKeys(var keys) = state else {
+      throw unexpected("advertise-keys message")
+    }
     try checkSender(message.sender, sessionID: message.sessionID)
-    guard advertisements[message.sender] == nil else {
+    guard keys.advertisements[message.sender] == nil else {
       throw .duplicateParticipant(message.sender)
     }
     guard message.encryptionKey.isSafeForKeyAgreement, message.maskingKey.isSafeForKeyAgreement
@@ -23,7 +25,9 @@ extension AggregationServer {
         throw .invalidSignature(signer: message.sender)
       }
     }
-    advertisements[message.sender] = message
+    state = .modifying
+    keys.advertisements[message.sender] = message
+    state = .collectingKeys(keys)
   }
 
   /// Closes round 0 (U1 = the clients that advertised) and returns each of them the keys of its
@@ -33,7 +37,10 @@ extension AggregationServer {
   ///   than ``AggregationConfiguration/minimumSurvivors`` clients advertised.
   public mutating func closeAdvertiseKeys() throws(SecureAggregationError) -> [KeyDirectoryMessage]
   {
-    try expect(.collectingKeys, for: "close of the advertise-keys round")
+    guard case .collectingKeys(let keys) = state else {
+      throw unexpected("close of the advertise-keys round")
+    }
+    let advertisements = keys.advertisements
     try requireSurvivors(advertisements.count, after: .advertiseKeys)
     var messages: [KeyDirectoryMessage] = []
     var directories: [ParticipantID: Set<ParticipantID>] = [:]
@@ -45,8 +52,8 @@ extension AggregationServer {
           sessionID: sessionID, recipient: client,
           neighbors: neighbors.compactMap { advertisements[$0] }))
     }
-    self.directories = directories
-    phase = .collectingShares
+    state = .collectingShares(
+      ShareCollection(advertisements: advertisements, directories: directories))
     return messages
   }
 
@@ -61,12 +68,16 @@ extension AggregationServer {
   ///   ``SecureAggregationError/invalidMessage(reason:)`` for fewer than t recipients or a box of
   ///   the wrong length.
   public mutating func receive(_ message: ShareKeysMessage) throws(SecureAggregationError) {
-    try expect(.collectingShares, for: "share-keys message")
+    guard case .collectingShares(var collection) = state else {
+      throw unexpected("share-keys message")
+    }
     try checkSender(message.sender, sessionID: message.sessionID)
-    guard let directory = directories[message.sender] else {
+    guard let directory = collection.directories[message.sender] else {
       throw .unknownParticipant(message.sender.rawValue)
     }
-    guard !sharedKeys.contains(message.sender) else { throw .duplicateParticipant(message.sender) }
+    guard collection.seedCommitments[message.sender] == nil else {
+      throw .duplicateParticipant(message.sender)
+    }
     var recipients = Set<ParticipantID>()
     for share in message.shares {
       guard directory.contains(share.peer) else { throw .unknownParticipant(share.peer.rawValue) }
@@ -89,12 +100,13 @@ extension AggregationServer {
           "shares for \(recipients.count) of the \(directory.count) neighbours in the directory; "
           + "at least the threshold \(configuration.threshold) are needed")
     }
+    state = .modifying
     for share in message.shares {
-      pendingBoxes[share.peer, default: []].append(
+      collection.pendingBoxes[share.peer, default: []].append(
         EncryptedShare(peer: message.sender, box: share.box))
     }
-    sharedKeys.insert(message.sender)
-    seedCommitments[message.sender] = message.selfMaskSeedCommitment
+    collection.seedCommitments[message.sender] = message.selfMaskSeedCommitment
+    state = .collectingShares(collection)
   }
 
   /// Closes round 1 (U2 = the clients that sent shares) and relays to each of them the shares its
@@ -103,7 +115,11 @@ extension AggregationServer {
   ///
   /// - Throws: ``SecureAggregationError/tooFewSurvivors(round:needed:remaining:)``.
   public mutating func closeShareKeys() throws(SecureAggregationError) -> [ShareRelayMessage] {
-    try expect(.collectingShares, for: "close of the share-keys round")
+    guard case .collectingShares(let collection) = state else {
+      throw unexpected("close of the share-keys round")
+    }
+    let pendingBoxes = collection.pendingBoxes
+    let sharedKeys = Set(collection.seedCommitments.keys)
     try requireSurvivors(sharedKeys.count, after: .shareKeys)
     var messages: [ShareRelayMessage] = []
     var relayedTo: [ParticipantID: Set<ParticipantID>] = [:]
@@ -120,9 +136,11 @@ extension AggregationServer {
       relayedTo[recipient] = Set(shares.map(\.peer))
       messages.append(ShareRelayMessage(sessionID: sessionID, recipient: recipient, shares: shares))
     }
-    self.relayedTo = relayedTo
-    pendingBoxes = [:]
-    phase = .collectingMaskedInputs
+    state = .collectingMaskedInputs(
+      InputCollection(
+        advertisements: collection.advertisements, seedCommitments: collection.seedCommitments,
+        relayedTo: relayedTo,
+        sum: ModularVector(zeroCount: configuration.vectorLength, modulus: configuration.modulus)))
     return messages
   }
 
@@ -135,12 +153,14 @@ extension AggregationServer {
   ///   ``SecureAggregationError/invalidMessage(reason:)`` for a vector of the wrong length or
   ///   modulus. The sum is untouched then.
   public mutating func receive(_ message: MaskedInputMessage) throws(SecureAggregationError) {
-    try expect(.collectingMaskedInputs, for: "masked-input message")
+    guard case .collectingMaskedInputs(var inputs) = state else {
+      throw unexpected("masked-input message")
+    }
     try checkSender(message.sender, sessionID: message.sessionID)
-    guard relayedTo[message.sender] != nil else {
+    guard inputs.relayedTo[message.sender] != nil else {
       throw .unknownParticipant(message.sender.rawValue)
     }
-    guard !maskedInputs.contains(message.sender) else {
+    guard !inputs.maskedInputs.contains(message.sender) else {
       throw .duplicateParticipant(message.sender)
     }
     let vector = message.maskedInput
@@ -149,8 +169,11 @@ extension AggregationServer {
         reason: "a masked input of \(vector.count) elements mod \(vector.modulus); expected "
           + "\(configuration.vectorLength) mod \(configuration.modulus)")
     }
-    try sum.add(vector)
-    maskedInputs.insert(message.sender)
+    // The state lets go of the sum while it changes, so the addition happens in place.
+    state = .modifying
+    defer { state = .collectingMaskedInputs(inputs) }
+    try inputs.sum.add(vector)
+    inputs.maskedInputs.insert(message.sender)
   }
 
   /// Closes round 2 (U3 = the clients whose masked inputs are in the sum) and asks every survivor
@@ -161,18 +184,23 @@ extension AggregationServer {
   public mutating func closeMaskedInputCollection() throws(SecureAggregationError)
     -> SurvivorRequests
   {
-    try expect(.collectingMaskedInputs, for: "close of the masked-input round")
-    try requireSurvivors(maskedInputs.count, after: .maskedInputCollection)
-    let survivors = maskedInputs.sorted()
-    self.survivors = survivors
+    guard case .collectingMaskedInputs(let collection) = state else {
+      throw unexpected("close of the masked-input round")
+    }
+    try requireSurvivors(collection.maskedInputs.count, after: .maskedInputCollection)
+    let survivors = collection.maskedInputs.sorted()
+    let closed = ClosedInputs(
+      advertisements: collection.advertisements, seedCommitments: collection.seedCommitments,
+      relayedTo: collection.relayedTo, sum: collection.sum, survivors: survivors,
+      survivorSet: collection.maskedInputs)
     if configuration.securityMode == .active {
-      phase = .collectingSignatures
+      state = .collectingSignatures(SignatureCollection(inputs: closed))
       return .consistencyCheck(
         survivors.map {
           ConsistencyCheckRequest(sessionID: sessionID, recipient: $0, survivors: survivors)
         })
     }
-    phase = .collectingUnmaskingResponses
+    state = .collectingUnmaskingResponses(ResponseCollection(inputs: closed, signers: nil))
     return .unmasking(
       survivors.map {
         UnmaskingRequest(sessionID: sessionID, recipient: $0, survivors: survivors, signatures: [])
@@ -189,22 +217,26 @@ extension AggregationServer {
   public mutating func receive(_ message: ConsistencySignatureMessage)
     throws(SecureAggregationError)
   {
-    try expect(.collectingSignatures, for: "consistency signature")
+    guard case .collectingSignatures(var collection) = state else {
+      throw unexpected("consistency signature")
+    }
     try checkSender(message.sender, sessionID: message.sessionID)
-    guard maskedInputs.contains(message.sender) else {
+    guard collection.inputs.survivorSet.contains(message.sender) else {
       throw .unknownParticipant(message.sender.rawValue)
     }
-    guard consistencySignatures[message.sender] == nil else {
+    guard collection.signatures[message.sender] == nil else {
       throw .duplicateParticipant(message.sender)
     }
     if let identity = identityDirectory[message.sender] {
       let signed = ConsistencySignatureMessage.signedBytes(
-        sessionID: sessionID, survivors: survivors)
+        sessionID: sessionID, survivors: collection.inputs.survivors)
       guard identity.isValidSignature(message.signature, for: signed) else {
         throw .invalidSignature(signer: message.sender)
       }
     }
-    consistencySignatures[message.sender] = message.signature
+    state = .modifying
+    collection.signatures[message.sender] = message.signature
+    state = .collectingSignatures(collection)
   }
 
   /// Closes round 3 (U4 = the survivors that signed) and sends each signer the unmasking request
@@ -212,7 +244,10 @@ extension AggregationServer {
   public mutating func closeConsistencyCheck() throws(SecureAggregationError)
     -> [UnmaskingRequest]
   {
-    try expect(.collectingSignatures, for: "close of the consistency round")
+    guard case .collectingSignatures(let collection) = state else {
+      throw unexpected("close of the consistency round")
+    }
+    let consistencySignatures = collection.signatures
     let signers = consistencySignatures.keys.sorted()
     let requests = signers.map { signer in
       let signatures = graph.neighbors(of: signer).compactMap { neighbor in
@@ -221,9 +256,11 @@ extension AggregationServer {
         }
       }
       return UnmaskingRequest(
-        sessionID: sessionID, recipient: signer, survivors: survivors, signatures: signatures)
+        sessionID: sessionID, recipient: signer, survivors: collection.inputs.survivors,
+        signatures: signatures)
     }
-    phase = .collectingUnmaskingResponses
+    state = .collectingUnmaskingResponses(
+      ResponseCollection(inputs: collection.inputs, signers: Set(signers)))
     return requests
   }
 
@@ -236,15 +273,18 @@ extension AggregationServer {
   ///   ``SecureAggregationError/invalidMessage(reason:)`` for a share of the wrong kind, id or
   ///   length.
   public mutating func receive(_ message: UnmaskingResponse) throws(SecureAggregationError) {
-    try expect(.collectingUnmaskingResponses, for: "unmasking response")
+    guard case .collectingUnmaskingResponses(var collection) = state else {
+      throw unexpected("unmasking response")
+    }
     try checkSender(message.sender, sessionID: message.sessionID)
+    let inputs = collection.inputs
     let eligible =
-      configuration.securityMode == .active
-      ? consistencySignatures[message.sender] != nil : maskedInputs.contains(message.sender)
-    guard eligible, let held = relayedTo[message.sender] else {
+      collection.signers?.contains(message.sender) ?? inputs.survivorSet.contains(message.sender)
+    guard eligible, let held = inputs.relayedTo[message.sender] else {
       throw .unknownParticipant(message.sender.rawValue)
     }
-    guard !responders.contains(message.sender), !discardedResponders.contains(message.sender)
+    guard !collection.responders.contains(message.sender),
+      !collection.discardedResponders.contains(message.sender)
     else { throw .duplicateParticipant(message.sender) }
     var owners = Set<ParticipantID>()
     for revealed in message.shares {
@@ -255,7 +295,7 @@ extension AggregationServer {
         throw .duplicateParticipant(revealed.owner)
       }
       let expectedKind: ShareKind =
-        maskedInputs.contains(revealed.owner) ? .selfMaskSeed : .maskingKey
+        inputs.survivorSet.contains(revealed.owner) ? .selfMaskSeed : .maskingKey
       guard revealed.kind == expectedKind else {
         throw .invalidMessage(reason: "participant \(revealed.owner) needs a \(expectedKind) share")
       }
@@ -265,13 +305,17 @@ extension AggregationServer {
         throw .invalidMessage(reason: "a share that is not the sender's share of a 32-byte secret")
       }
     }
+    state = .modifying
     for revealed in message.shares {
       switch revealed.kind {
-      case .selfMaskSeed: selfMaskSeedShares[revealed.owner, default: []].append(revealed.share)
-      case .maskingKey: maskingKeyShares[revealed.owner, default: []].append(revealed.share)
+      case .selfMaskSeed:
+        collection.selfMaskSeedShares[revealed.owner, default: []].append(revealed.share)
+      case .maskingKey:
+        collection.maskingKeyShares[revealed.owner, default: []].append(revealed.share)
       }
     }
-    responders.insert(message.sender)
+    collection.responders.insert(message.sender)
+    state = .collectingUnmaskingResponses(collection)
   }
 
   /// Closes round 4: rebuilds every survivor's self-mask seed and every dropped neighbour's
@@ -293,7 +337,35 @@ extension AggregationServer {
   ///   arrive, ``discardUnmaskingResponse(from:)`` can drop a responder, and `finish()` can run
   ///   again.
   public mutating func finish() throws(SecureAggregationError) -> AggregationResult {
-    try expect(.collectingUnmaskingResponses, for: "close of the unmasking round")
+    guard case .collectingUnmaskingResponses(var collection) = state else {
+      throw unexpected("close of the unmasking round")
+    }
+    // The state lets go of the sum while the masks come off, so that happens in place; a throw
+    // puts everything back as it was (applyMasks checks every job before it changes anything).
+    state = .modifying
+    var sum = collection.inputs.sum
+    collection.inputs.sum = ModularVector(zeroCount: 0, modulus: configuration.modulus)
+    do {
+      let result = try unmask(collection, sum: &sum)
+      state = .finished
+      return result
+    } catch {
+      collection.inputs.sum = sum
+      state = .collectingUnmaskingResponses(collection)
+      throw error
+    }
+  }
+
+  /// ``finish()``'s work: every secret rebuilt and checked, every mask taken off `sum`.
+  private func unmask(_ collection: ResponseCollection, sum: inout ModularVector)
+    throws(SecureAggregationError) -> AggregationResult
+  {
+    let inputs = collection.inputs
+    let selfMaskSeedShares = collection.selfMaskSeedShares
+    let maskingKeyShares = collection.maskingKeyShares
+    let seedCommitments = inputs.seedCommitments
+    let advertisements = inputs.advertisements
+    let relayedTo = inputs.relayedTo
     let threshold = configuration.threshold
     let modulus = configuration.modulus
     let sessionID = self.sessionID
@@ -301,7 +373,7 @@ extension AggregationServer {
     // Each survivor's self-mask seed, rebuilt from t shares and checked against its commitment:
     // independent secrets, spread over the cores (results and the first error in survivor order,
     // as a loop would give).
-    let survivors = self.survivors
+    let survivors = inputs.survivors
     let seedShares = survivors.map { selfMaskSeedShares[$0] ?? [] }
     let commitments = survivors.map { seedCommitments[$0] ?? [] }
     let knownWrong = WrongResponderSet()
@@ -331,12 +403,12 @@ extension AggregationServer {
 
     // Each dropped client's masking key, rebuilt and checked against its advertised key, and
     // its pairwise masks with the survivors that masked with it: one task per dropped client.
-    let dropouts = sharedKeys.sorted().compactMap {
+    let dropouts = seedCommitments.keys.sorted().compactMap {
       dropped -> (
         id: ParticipantID, advertised: KeyAgreement.PublicKey,
         shares: [SecretShare], affected: [(ParticipantID, KeyAgreement.PublicKey?)]
       )? in
-      guard !maskedInputs.contains(dropped) else { return nil }
+      guard !inputs.survivorSet.contains(dropped) else { return nil }
       // Survivors that masked with `dropped`: it was relayed to them.
       let affected = survivors.filter { relayedTo[$0]?.contains(dropped) == true }
       guard !affected.isEmpty, let advertised = advertisements[dropped] else { return nil }
@@ -374,16 +446,15 @@ extension AggregationServer {
       wrongResponders.formUnion(wrong)
     }
 
-    // Every mask is removed chunk by chunk, the chunks spread over the cores, in the running sum
-    // itself (applyMasks checks every job before it changes anything, so a throw leaves it).
+    // Every mask is removed chunk by chunk, the chunks spread over the cores, in the sum itself.
     try sum.applyMasks(jobs)
-    phase = .finished
     return AggregationResult(
       sum: sum, survivors: survivors,
       completed: [
-        .advertiseKeys: advertisements.keys.sorted(), .shareKeys: sharedKeys.sorted(),
+        .advertiseKeys: advertisements.keys.sorted(), .shareKeys: seedCommitments.keys.sorted(),
         .maskedInputCollection: survivors,
-        .consistencyCheck: consistencySignatures.keys.sorted(), .unmasking: responders.sorted(),
+        .consistencyCheck: (collection.signers ?? []).sorted(),
+        .unmasking: collection.responders.sorted(),
       ],
       respondersWithWrongShares: wrongResponders.sorted())
   }
@@ -398,16 +469,22 @@ extension AggregationServer {
   public mutating func discardUnmaskingResponse(from responder: ParticipantID)
     throws(SecureAggregationError)
   {
-    try expect(.collectingUnmaskingResponses, for: "discarding an unmasking response")
-    guard responders.contains(responder) else { throw .unknownParticipant(responder.rawValue) }
-    for owner in Array(selfMaskSeedShares.keys) {
-      selfMaskSeedShares[owner]?.removeAll { $0.id == responder.rawValue }
+    guard case .collectingUnmaskingResponses(var collection) = state else {
+      throw unexpected("discarding an unmasking response")
     }
-    for owner in Array(maskingKeyShares.keys) {
-      maskingKeyShares[owner]?.removeAll { $0.id == responder.rawValue }
+    guard collection.responders.contains(responder) else {
+      throw .unknownParticipant(responder.rawValue)
     }
-    responders.remove(responder)
-    discardedResponders.insert(responder)
+    state = .modifying
+    for owner in Array(collection.selfMaskSeedShares.keys) {
+      collection.selfMaskSeedShares[owner]?.removeAll { $0.id == responder.rawValue }
+    }
+    for owner in Array(collection.maskingKeyShares.keys) {
+      collection.maskingKeyShares[owner]?.removeAll { $0.id == responder.rawValue }
+    }
+    collection.responders.remove(responder)
+    collection.discardedResponders.insert(responder)
+    state = .collectingUnmaskingResponses(collection)
   }
 
   /// Rebuilds `owner`'s secret from revealed shares and opens it with `open`, which returns the

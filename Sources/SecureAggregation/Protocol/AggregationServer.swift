@@ -58,33 +58,21 @@ public struct AggregationServer {
   /// The session id: SHA-256 of the configuration and the nonce.
   public let sessionID: SessionID
   /// Where the server is.
-  public internal(set) var phase: Phase = .collectingKeys
+  public var phase: Phase {
+    switch state {
+    case .collectingKeys: return .collectingKeys
+    case .collectingShares: return .collectingShares
+    case .collectingMaskedInputs: return .collectingMaskedInputs
+    case .collectingSignatures: return .collectingSignatures
+    case .collectingUnmaskingResponses: return .collectingUnmaskingResponses
+    case .finished, .modifying: return .finished
+    }
+  }
 
   let identityDirectory: [ParticipantID: IdentityPublicKey]
   package let graph: NeighborGraph
-
-  // Round 0.
-  var advertisements: [ParticipantID: AdvertiseKeysMessage] = [:]
-  var directories: [ParticipantID: Set<ParticipantID>] = [:]
-  // Round 1.
-  var pendingBoxes: [ParticipantID: [EncryptedShare]] = [:]
-  var sharedKeys = Set<ParticipantID>()
-  /// Each client's commitment to its self-mask seed.
-  var seedCommitments: [ParticipantID: [UInt8]] = [:]
-  /// N2(v): the senders whose shares were relayed to v.
-  var relayedTo: [ParticipantID: Set<ParticipantID>] = [:]
-  // Round 2.
-  var sum: ModularVector
-  var maskedInputs = Set<ParticipantID>()
-  var survivors: [ParticipantID] = []
-  // Round 3.
-  var consistencySignatures: [ParticipantID: [UInt8]] = [:]
-  // Round 4.
-  var responders = Set<ParticipantID>()
-  /// Responders whose answers ``discardUnmaskingResponse(from:)`` dropped.
-  var discardedResponders = Set<ParticipantID>()
-  var selfMaskSeedShares: [ParticipantID: [SecretShare]] = [:]
-  var maskingKeyShares: [ParticipantID: [SecretShare]] = [:]
+  /// The phase and the data it holds.
+  var state: State = .collectingKeys(KeyCollection())
 
   /// A server that draws its session nonce from the system's secure generator.
   ///
@@ -125,13 +113,11 @@ public struct AggregationServer {
     self.nonce = nonce
     self.sessionID = sessionID
     graph = try configuration.neighborGraph(sessionID: sessionID)
-    sum = ModularVector(zeroCount: configuration.vectorLength, modulus: configuration.modulus)
   }
 
-  func expect(_ expected: Phase, for message: String) throws(SecureAggregationError) {
-    guard phase == expected else {
-      throw .unexpectedMessage(received: message, expected: "the server is \(phase.rawValue)")
-    }
+  /// The error for `message` arriving in the wrong phase.
+  func unexpected(_ message: String) -> SecureAggregationError {
+    .unexpectedMessage(received: message, expected: "the server is \(phase.rawValue)")
   }
 
   func checkSender(_ sender: ParticipantID, sessionID: SessionID) throws(SecureAggregationError) {
