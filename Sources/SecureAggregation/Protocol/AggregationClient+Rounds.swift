@@ -30,10 +30,10 @@ extension AggregationClient {
         sessionID: sessionID, sender: id, encryptionKey: message.encryptionKey,
         maskingKey: message.maskingKey, signature: identityKey.signature(for: message.signedBytes))
     }
-    session = ClientSession(
-      sessionID: sessionID, neighbors: Set(graph.neighbors(of: id)), encryptionKey: encryptionKey,
-      maskingKey: maskingKey)
-    state.phase = .awaitingKeyDirectory
+    stage = .awaitingKeyDirectory(
+      ClientSession(
+        sessionID: sessionID, neighbors: Set(graph.neighbors(of: id)),
+        encryptionKey: encryptionKey, maskingKey: maskingKey))
     return message
   }
 
@@ -58,9 +58,10 @@ extension AggregationClient {
   public mutating func shareKeys(for directory: KeyDirectoryMessage)
     throws(SecureAggregationError) -> ShareKeysMessage
   {
-    try expect(.awaitingKeyDirectory, for: "key directory")
+    guard case .awaitingKeyDirectory(var session) = stage else {
+      throw unexpected("key directory")
+    }
     try checkEnvelope(sessionID: directory.sessionID, recipient: directory.recipient)
-    guard var session else { throw .aborted }
     var neighborKeys: [ParticipantID: AdvertiseKeysMessage] = [:]
     var skippedNeighbors = Set<ParticipantID>()
     for entry in directory.neighbors {
@@ -120,9 +121,7 @@ extension AggregationClient {
     }
     session.neighborKeys = neighborKeys
     session.skippedNeighbors = skippedNeighbors
-    session.selfMaskSeed = seed
-    self.session = session
-    state.phase = .awaitingShareRelay
+    stage = .awaitingShareRelay(session, selfMaskSeed: seed)
     return ShareKeysMessage(
       sessionID: session.sessionID, sender: id, shares: boxes,
       selfMaskSeedCommitment: KeySchedule.selfMaskSeedCommitment(
@@ -151,9 +150,10 @@ extension AggregationClient {
   public mutating func maskedInput(for relay: ShareRelayMessage, input: ModularVector)
     throws(SecureAggregationError) -> MaskedInputMessage
   {
-    try expect(.awaitingShareRelay, for: "share relay")
+    guard case .awaitingShareRelay(var session, let seed) = stage else {
+      throw unexpected("share relay")
+    }
     try checkEnvelope(sessionID: relay.sessionID, recipient: relay.recipient)
-    guard var session, let seed = session.selfMaskSeed else { throw .aborted }
     guard input.count == configuration.vectorLength, input.modulus == configuration.modulus else {
       throw .invalidParameter(
         name: "input", value: "\(input.count) elements mod \(input.modulus)",
@@ -205,8 +205,8 @@ extension AggregationClient {
     try masked.applyMasks(jobs)
     session.relayedSenders = relayed
     session.heldShares = held
-    self.session = session
-    state.phase = .awaitingSurvivors
+    // b_u is not kept: the stage that held it goes, and with it the last reference (wiped).
+    stage = .awaitingSurvivors(session)
     return MaskedInputMessage(sessionID: session.sessionID, sender: id, maskedInput: masked)
   }
 
@@ -226,16 +226,17 @@ extension AggregationClient {
       throw .unexpectedMessage(
         received: "consistency-check request", expected: "no consistency round in semi-honest mode")
     }
-    try expect(.awaitingSurvivors, for: "consistency-check request")
+    guard case .awaitingSurvivors(let session) = stage else {
+      throw unexpected("consistency-check request")
+    }
     try checkEnvelope(sessionID: request.sessionID, recipient: request.recipient)
-    guard var session, let identityKey else { throw .aborted }
+    // Active mode cannot be set up without an identity key (init checks it).
+    guard let identityKey else { throw .missingIdentityKey(id) }
     try validateSurvivors(request.survivors, session: session)
     let signature = identityKey.signature(
       for: ConsistencySignatureMessage.signedBytes(
         sessionID: session.sessionID, survivors: request.survivors))
-    session.signedSurvivors = request.survivors
-    self.session = session
-    state.phase = .awaitingUnmaskingRequest
+    stage = .awaitingUnmaskingRequest(session, signedSurvivors: request.survivors)
     return ConsistencySignatureMessage(
       sessionID: session.sessionID, sender: id, signature: signature)
   }
@@ -265,14 +266,21 @@ extension AggregationClient {
   public mutating func unmaskingResponse(for request: UnmaskingRequest)
     throws(SecureAggregationError) -> UnmaskingResponse
   {
-    let expected: Phase =
-      configuration.securityMode == .active ? .awaitingUnmaskingRequest : .awaitingSurvivors
-    try expect(expected, for: "unmasking request")
+    let session: ClientSession
+    var signed: [ParticipantID]?
+    switch (configuration.securityMode, stage) {
+    case (.semiHonest, .awaitingSurvivors(let current)):
+      session = current
+    case (.active, .awaitingUnmaskingRequest(let current, let survivors)):
+      session = current
+      signed = survivors
+    default:
+      throw unexpected("unmasking request")
+    }
     try checkEnvelope(sessionID: request.sessionID, recipient: request.recipient)
-    guard let session else { throw .aborted }
     try validateSurvivors(request.survivors, session: session)
-    if configuration.securityMode == .active {
-      guard request.survivors == session.signedSurvivors else { throw .survivorSetChanged }
+    if let signed {
+      guard request.survivors == signed else { throw .survivorSetChanged }
       try verifyConsistencySignatures(request, session: session)
     }
     let survivors = Set(request.survivors)
@@ -285,8 +293,7 @@ extension AggregationClient {
           ? RevealedShare(owner: owner, kind: .selfMaskSeed, share: pair.selfMaskSeed)
           : RevealedShare(owner: owner, kind: .maskingKey, share: pair.maskingKey))
     }
-    state.phase = .finished
-    self.session = nil  // Nothing secret is needed any more; release it (and so wipe it).
+    stage = .finished  // Nothing secret is needed any more; release it (and so wipe it).
     return UnmaskingResponse(sessionID: request.sessionID, sender: id, shares: shares)
   }
 

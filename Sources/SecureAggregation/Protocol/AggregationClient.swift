@@ -44,7 +44,16 @@ public struct AggregationClient {
   /// This client's id.
   public let id: ParticipantID
   /// Where the client is (shared by every copy of this client).
-  public var phase: Phase { state.phase }
+  public var phase: Phase {
+    switch stage {
+    case .awaitingAnnouncement: return .awaitingAnnouncement
+    case .awaitingKeyDirectory: return .awaitingKeyDirectory
+    case .awaitingShareRelay: return .awaitingShareRelay
+    case .awaitingSurvivors: return .awaitingSurvivors
+    case .awaitingUnmaskingRequest: return .awaitingUnmaskingRequest
+    case .finished: return .finished
+    }
+  }
   /// The vector this client contributes: masked and sent when the share relay arrives
   /// (``respond(to:)``). It must have the configuration's length and modulus.
   public var input: ModularVector?
@@ -54,10 +63,29 @@ public struct AggregationClient {
   let randomSource: RandomSource
   /// The phase and the secrets, shared by every copy.
   private(set) var state = ClientState()
+  /// The phase and what the client holds in it (shared by every copy).
+  var stage: Stage {
+    get { state.stage }
+    nonmutating set { state.stage = newValue }
+  }
   /// What the client holds in this session (`nil` before round 0 and after the last answer).
   var session: ClientSession? {
-    get { state.session }
-    nonmutating set { state.session = newValue }
+    switch stage {
+    case .awaitingAnnouncement, .finished: return nil
+    case .awaitingKeyDirectory(let session), .awaitingShareRelay(let session, _),
+      .awaitingSurvivors(let session), .awaitingUnmaskingRequest(let session, _):
+      return session
+    }
+  }
+  /// b_u, while the client holds it (between rounds 1 and 2).
+  var selfMaskSeed: SecureBytes? {
+    if case .awaitingShareRelay(_, let seed) = stage { return seed }
+    return nil
+  }
+  /// Active mode: the survivor set this client signed (before its unmasking answer).
+  var signedSurvivors: [ParticipantID]? {
+    if case .awaitingUnmaskingRequest(_, let survivors) = stage { return survivors }
+    return nil
   }
 
   /// A client that draws every secret from the system's secure generator.
@@ -126,9 +154,12 @@ public struct AggregationClient {
   }
 
   func expect(_ expected: Phase, for message: String) throws(SecureAggregationError) {
-    guard phase == expected else {
-      throw .unexpectedMessage(received: message, expected: "the client is \(phase.rawValue)")
-    }
+    guard phase == expected else { throw unexpected(message) }
+  }
+
+  /// The error for `message` arriving in the wrong phase.
+  func unexpected(_ message: String) -> SecureAggregationError {
+    .unexpectedMessage(received: message, expected: "the client is \(phase.rawValue)")
   }
 
   func checkEnvelope(sessionID: SessionID, recipient: ParticipantID) throws(SecureAggregationError)
@@ -138,11 +169,29 @@ public struct AggregationClient {
   }
 }
 
-/// The one-shot latch of a client: its phase and session, shared by every copy of the
+/// The one-shot latch of a client: its phase and what it holds, shared by every copy of the
 /// ``AggregationClient`` so that each round is answered once.
 final class ClientState {
-  var phase: AggregationClient.Phase = .awaitingAnnouncement
-  var session: ClientSession?
+  var stage: AggregationClient.Stage = .awaitingAnnouncement
+}
+
+extension AggregationClient {
+  /// What a client holds, phase by phase: each case carries exactly that phase's data, so
+  /// nothing is optional and the self-mask seed exists only between rounds 1 and 2.
+  enum Stage {
+    /// Before round 0.
+    case awaitingAnnouncement
+    /// Sent its keys (round 0).
+    case awaitingKeyDirectory(ClientSession)
+    /// Sent its shares (round 1); holds b_u until it masks.
+    case awaitingShareRelay(ClientSession, selfMaskSeed: SecureBytes)
+    /// Sent its masked input (round 2).
+    case awaitingSurvivors(ClientSession)
+    /// Active mode: signed this survivor set (round 3).
+    case awaitingUnmaskingRequest(ClientSession, signedSurvivors: [ParticipantID])
+    /// Answered the unmasking request; nothing secret is held any more.
+    case finished
+  }
 }
 
 /// What a client holds during one session; secrets are in zeroizing classes.
@@ -163,10 +212,6 @@ struct ClientSession {
   /// relayed box that did not open leaves its sender out of here (this client then holds nothing
   /// of that sender's secrets) but not out of ``relayedSenders``.
   var heldShares: [ParticipantID: (maskingKey: SecretShare, selfMaskSeed: SecretShare)] = [:]
-  /// b_u, drawn in round 1.
-  var selfMaskSeed: SecureBytes?
-  /// Active mode: the survivor set this client signed.
-  var signedSurvivors: [ParticipantID]?
 }
 
 extension AggregationClient {
@@ -177,8 +222,7 @@ extension AggregationClient {
   package func detachedCopy() -> AggregationClient {
     var copy = self
     let state = ClientState()
-    state.phase = self.state.phase
-    state.session = self.state.session
+    state.stage = self.state.stage
     copy.state = state
     return copy
   }
