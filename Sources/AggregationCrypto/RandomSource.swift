@@ -38,6 +38,26 @@ public struct RandomSource {
     return false
   }
 
+  /// An independent source for one purpose of a party (its keys, say), labelled so that two
+  /// purposes never share a stream: the system's generator itself, or, for a deterministic
+  /// source, a child generator keyed from it by HMAC over `label` (advancing this source).
+  public func child(label: String) -> RandomSource {
+    switch kind {
+    case .system: return .system
+    case .deterministic(let generator):
+      return RandomSource(kind: .deterministic(generator.insecureDeterministicChild(label: label)))
+    }
+  }
+
+  /// A fast generator for drawing many values (rounding, noise): a ChaCha20 generator keyed from
+  /// the system's secure generator, or, for a deterministic source, the child labelled `label`.
+  public func generator(label: String) -> ChaChaRandomNumberGenerator {
+    switch kind {
+    case .system: return ChaChaRandomNumberGenerator()
+    case .deterministic(let generator): return generator.insecureDeterministicChild(label: label)
+    }
+  }
+
   /// Fills `buffer` with random bytes from this source.
   public func fill(_ buffer: UnsafeMutableRawBufferPointer) {
     switch kind {

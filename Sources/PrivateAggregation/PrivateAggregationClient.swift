@@ -88,7 +88,7 @@ public struct PrivateAggregationClient {
       () throws(SecureAggregationError) in
       try AggregationClient(
         configuration: plan.secureAggregation, id: id, identityKey: identityKey,
-        identityDirectory: identityDirectory, insecureRandomSource: keySource)
+        identityDirectory: identityDirectory, randomSource: keySource)
     }
     self.plan = plan
     weight = 1

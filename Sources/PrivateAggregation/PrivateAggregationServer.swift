@@ -100,7 +100,7 @@ public struct PrivateAggregationServer {
       () throws(SecureAggregationError) in
       try AggregationServer(
         configuration: plan.secureAggregation, identityDirectory: identityDirectory,
-        insecureRandomSource: nonceSource)
+        randomSource: nonceSource)
     }
     if let ledger, let privacy = try plan.roundPrivacy(orders: ledger.orders) {
       try ledger.record(privacy)

@@ -115,13 +115,13 @@ struct SeedWriter {
     }
     var aggregator = try AggregationServer(
       configuration: configuration, identityDirectory: directory,
-      insecureRandomSource: .insecureDeterministic(seed: 0x5E55_0000 + UInt64(index)))
+      randomSource: .insecureDeterministic(seed: 0x5E55_0000 + UInt64(index)))
     var clients: [ParticipantID: AggregationClient] = [:]
     for id in ids {
       clients[id] = try AggregationClient(
         configuration: configuration, id: id, identityKey: identities[id],
         identityDirectory: directory,
-        insecureRandomSource: .insecureDeterministic(
+        randomSource: .insecureDeterministic(
           seed: 0xC11E_0000 + UInt64(index) << 16 + UInt64(id.index)))
     }
     let dropped: ParticipantID? = configuration.clientCount >= 10 ? ids.last : nil

@@ -88,7 +88,8 @@ public struct AggregationClient {
     return nil
   }
 
-  /// A client that draws every secret from the system's secure generator.
+  /// A client whose keys, seed and shares come from `randomSource`: the system's secure
+  /// generator unless a test or simulation passes ``RandomSource/insecureDeterministic(seed:)``.
   ///
   /// - Parameters:
   ///   - configuration: The session's parameters, as the server has them.
@@ -98,38 +99,25 @@ public struct AggregationClient {
   ///     caller's own directory (PKI), never from the server.
   ///   - input: The vector this client contributes (``input``); it may also be set later,
   ///     before the share relay arrives.
+  ///   - randomSource: Where every secret comes from; a deterministic source makes them all
+  ///     known to whoever knows its seed (tests and simulations only).
   /// - Throws: ``SecureAggregationError/invalidParameter(name:value:expected:)`` for an id outside
   ///   the cohort, or active mode without an identity key or directory entry for this client.
   public init(
     configuration: AggregationConfiguration, id: ParticipantID,
     identityKey: IdentityPrivateKey? = nil,
-    identityDirectory: [ParticipantID: IdentityPublicKey] = [:], input: ModularVector? = nil
-  ) throws(SecureAggregationError) {
-    try self.init(
-      configuration: configuration, id: id, identityKey: identityKey,
-      identityDirectory: identityDirectory, randomSource: .system)
-    self.input = input
-  }
-
-  /// A client whose keys, seed and shares come from `randomSource` — for reproducible simulations
-  /// and tests only.
-  ///
-  /// - Warning: Insecure with a deterministic source: whoever knows the seed knows every secret.
-  public init(
-    configuration: AggregationConfiguration, id: ParticipantID,
-    identityKey: IdentityPrivateKey? = nil,
     identityDirectory: [ParticipantID: IdentityPublicKey] = [:], input: ModularVector? = nil,
-    insecureRandomSource randomSource: RandomSource
+    randomSource: RandomSource = .system
   ) throws(SecureAggregationError) {
     try self.init(
       configuration: configuration, id: id, identityKey: identityKey,
-      identityDirectory: identityDirectory, randomSource: randomSource)
+      identityDirectory: identityDirectory, source: randomSource)
     self.input = input
   }
 
   private init(
     configuration: AggregationConfiguration, id: ParticipantID, identityKey: IdentityPrivateKey?,
-    identityDirectory: [ParticipantID: IdentityPublicKey], randomSource: RandomSource
+    identityDirectory: [ParticipantID: IdentityPublicKey], source randomSource: RandomSource
   ) throws(SecureAggregationError) {
     guard id.index <= configuration.clientCount else {
       throw .invalidParameter(

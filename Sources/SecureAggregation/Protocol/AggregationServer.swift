@@ -74,28 +74,19 @@ public struct AggregationServer {
   /// The phase and the data it holds.
   var state: State = .collectingKeys(KeyCollection())
 
-  /// A server that draws its session nonce from the system's secure generator.
+  /// A server whose session nonce comes from `randomSource`: the system's secure generator
+  /// unless a test or simulation passes ``RandomSource/insecureDeterministic(seed:)``.
   ///
   /// - Parameters:
   ///   - configuration: The session's parameters.
   ///   - identityDirectory: Active mode: the participants' identity public keys, so the server
   ///     can refuse badly signed messages early (clients check signatures themselves either way).
-  public init(
-    configuration: AggregationConfiguration,
-    identityDirectory: [ParticipantID: IdentityPublicKey] = [:]
-  ) throws(SecureAggregationError) {
-    try self.init(
-      configuration: configuration, identityDirectory: identityDirectory,
-      nonce: SecureBytes(randomCount: SessionID.nonceByteCount).unprotectedArray)
-  }
-
-  /// A server whose nonce comes from `randomSource` — for reproducible simulations and tests only.
-  ///
-  /// - Warning: Insecure with a deterministic source: the session id becomes predictable.
+  ///   - randomSource: Where the nonce comes from; a deterministic source makes the session id
+  ///     predictable (tests and simulations only).
   public init(
     configuration: AggregationConfiguration,
     identityDirectory: [ParticipantID: IdentityPublicKey] = [:],
-    insecureRandomSource randomSource: RandomSource
+    randomSource: RandomSource = .system
   ) throws(SecureAggregationError) {
     try self.init(
       configuration: configuration, identityDirectory: identityDirectory,

@@ -82,12 +82,12 @@ public struct InMemoryRound {
     let directory = sources.identityDirectory
     let server = try AggregationServer(
       configuration: configuration, identityDirectory: directory,
-      insecureRandomSource: sources.server)
+      randomSource: sources.server)
     var clients: [ParticipantID: AggregationClient] = [:]
     for id in configuration.participantIDs {
       clients[id] = try AggregationClient(
         configuration: configuration, id: id, identityKey: sources.identityKeys[id],
-        identityDirectory: directory, insecureRandomSource: sources.clients[id] ?? .system)
+        identityDirectory: directory, randomSource: sources.clients[id] ?? .system)
     }
     var driver = RoundDriver(
       configuration: configuration, dropouts: dropouts, server: server, clients: clients)

@@ -18,13 +18,13 @@ struct SimulatedParties {
     identityKeys = sources.identityKeys
     server = try AggregationServer(
       configuration: configuration, identityDirectory: sources.identityDirectory,
-      insecureRandomSource: sources.server)
+      randomSource: sources.server)
     var clients: [ParticipantID: AggregationClient] = [:]
     for id in configuration.participantIDs {
       clients[id] = try AggregationClient(
         configuration: configuration, id: id, identityKey: sources.identityKeys[id],
         identityDirectory: sources.identityDirectory,
-        insecureRandomSource: sources.clients[id] ?? .system)
+        randomSource: sources.clients[id] ?? .system)
     }
     self.clients = clients
   }

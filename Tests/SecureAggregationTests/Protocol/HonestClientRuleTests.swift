@@ -268,7 +268,7 @@ func participant(_ value: Int) throws -> ParticipantID {
     // A server whose configuration differs (another minimumSurvivors) computes another id.
     let laxServer = try AggregationServer(
       configuration: Self.semiHonest(minimumSurvivors: 1),
-      insecureRandomSource: .insecureDeterministic(seed: 1 << 20))
+      randomSource: .insecureDeterministic(seed: 1 << 20))
     #expect(laxServer.nonce == announcement.nonce)
     expectRefusal(.sessionMismatch, by: &client) {
       try $0.advertiseKeys(for: laxServer.announcement(for: id))
@@ -377,7 +377,7 @@ func participant(_ value: Int) throws -> ParticipantID {
     let directory = try #require(directories[a])
     var fresh = try AggregationClient(
       configuration: session.configuration, id: a,
-      insecureRandomSource: .insecureDeterministic(seed: 99))
+      randomSource: .insecureDeterministic(seed: 99))
     expectRefusal(
       .unexpectedMessage(
         received: "key directory", expected: "the client is awaiting announcement"),

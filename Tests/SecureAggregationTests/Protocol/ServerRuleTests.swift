@@ -301,7 +301,7 @@ func expectRejection<Result>(
       corruptedClientBound: 0)
     let session = try TestSession(configuration: configuration)
     var server = try AggregationServer(
-      configuration: configuration, insecureRandomSource: .insecureDeterministic(seed: 1 << 20))
+      configuration: configuration, randomSource: .insecureDeterministic(seed: 1 << 20))
     #expect(server.nonce == session.server.nonce && server.sessionID == session.server.sessionID)
     var clients = session.clients
     var advertisements: [ParticipantID: AdvertiseKeysMessage] = [:]

@@ -126,7 +126,7 @@ import Testing
     {
       let server = try AggregationServer(
         configuration: configuration,
-        insecureRandomSource: .insecureDeterministic(seed: UInt64(nonce)))
+        randomSource: .insecureDeterministic(seed: UInt64(nonce)))
       return configuration.participantIDs.map { server.graph.neighbors(of: $0) }
     }
     let first = try neighbors(withBeacon, nonce: 1)

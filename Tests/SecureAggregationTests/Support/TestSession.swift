@@ -59,7 +59,7 @@ struct TestSession {
     identityDirectory = directory
     server = try AggregationServer(
       configuration: configuration, identityDirectory: directory,
-      insecureRandomSource: .insecureDeterministic(seed: seed << 20))
+      randomSource: .insecureDeterministic(seed: seed << 20))
     var clients: [ParticipantID: AggregationClient] = [:]
     for id in ids {
       var clientDirectory = clientIdentityDirectory ?? directory
@@ -67,7 +67,7 @@ struct TestSession {
       clients[id] = try AggregationClient(
         configuration: configuration, id: id, identityKey: keys[id],
         identityDirectory: clientDirectory,
-        insecureRandomSource: .insecureDeterministic(seed: (seed << 20) + UInt64(id.index)))
+        randomSource: .insecureDeterministic(seed: (seed << 20) + UInt64(id.index)))
     }
     self.clients = clients
   }
