@@ -32,8 +32,8 @@ import Testing
     var fromGenerator = [UInt8](repeating: 0, count: 16)
     fromGenerator.withUnsafeMutableBytes { RandomSource.insecureDeterministic(generator).fill($0) }
     #expect(bytes == fromGenerator)
-    var first = RandomSource.system.generator(label: "noise")
-    var second = RandomSource.system.generator(label: "noise")
+    let first = RandomSource.system.generator(label: "noise")
+    let second = RandomSource.system.generator(label: "noise")
     #expect(
       (0..<4).map { _ in first.next() } != (0..<4).map { _ in second.next() })
   }
