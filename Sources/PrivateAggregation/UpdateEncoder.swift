@@ -59,21 +59,16 @@ public struct UpdateEncoder: Sendable {
       clamped = min(weight, maximumWeight)
     }
     var vector = update
-    let outcome: L2Clipping.Outcome
-    do {
-      outcome = try L2Clipping(bound: plan.configuration.clipBound).clip(&vector)
-    } catch {
-      if case .nonFiniteValue(let index) = error { throw .nonFiniteValue(index: index) }
-      throw .differentialPrivacy(error)
+    let outcome = try PrivateAggregationError.liftingPrivacyError {
+      () throws(DifferentialPrivacyError) in
+      try L2Clipping(bound: plan.configuration.clipBound).clip(&vector)
     }
     let scale = plan.scale * clamped
     var rotated: [Double]
     if plan.rotates {
-      do {
-        rotated = try RandomizedHadamard(dimension: plan.dimension, seed: sessionID.bytes)
-          .rotate(vector)
-      } catch {
-        throw .differentialPrivacy(error)
+      rotated = try PrivateAggregationError.liftingPrivacyError {
+        () throws(DifferentialPrivacyError) in
+        try RandomizedHadamard(dimension: plan.dimension, seed: sessionID.bytes).rotate(vector)
       }
     } else {
       rotated = vector
@@ -81,14 +76,10 @@ public struct UpdateEncoder: Sendable {
     rotated.withUnsafeMutableBufferPointer { buffer in
       for index in buffer.indices { buffer[index] *= scale }
     }
-    let rounded: (values: [Int64], attempts: Int)
-    do {
-      let rounding = try ConditionalRounding(
-        beta: plan.isPrivate ? plan.configuration.roundingBeta : 0)
-      rounded = try rounding.round(
-        rotated, normBound: plan.scale * plan.updateSensitivityBound, using: &generator)
-    } catch {
-      throw .differentialPrivacy(error)
+    let rounded = try PrivateAggregationError.liftingPrivacyError {
+      () throws(DifferentialPrivacyError) in
+      try ConditionalRounding(beta: plan.isPrivate ? plan.configuration.roundingBeta : 0)
+        .round(rotated, normBound: plan.scale * plan.updateSensitivityBound, using: &generator)
     }
     var values = rounded.values
     values.reserveCapacity(plan.encodedLength)
@@ -107,18 +98,16 @@ public struct UpdateEncoder: Sendable {
       draws.withUnsafeMutableBufferPointer { noise.fill($0, using: &generator) }
       for index in values.indices { values[index] = values[index] &+ draws[index] }
     }
-    do {
-      let wrapped = try ModularClipping.wrap(values, bitWidth: plan.configuration.bits)
-      return Encoding(
-        input: try ModularVector(wrapped, modulus: plan.secureAggregation.modulus),
-        wasClipped: outcome.wasClipped, roundingAttempts: rounded.attempts)
-    } catch let error as DifferentialPrivacyError {
-      throw .differentialPrivacy(error)
-    } catch let error as SecureAggregationError {
-      throw .secureAggregation(error)
-    } catch {
-      throw .wrongPhase(expected: "an encodable update")
+    let wrapped = try PrivateAggregationError.liftingPrivacyError {
+      () throws(DifferentialPrivacyError) in
+      try ModularClipping.wrap(values, bitWidth: plan.configuration.bits)
     }
+    let input = try PrivateAggregationError.liftingProtocolError {
+      () throws(SecureAggregationError) in
+      try ModularVector(wrapped, modulus: plan.secureAggregation.modulus)
+    }
+    return Encoding(
+      input: input, wasClipped: outcome.wasClipped, roundingAttempts: rounded.attempts)
   }
 
   /// Encodes an update made of tensors of the plan's shapes.
@@ -151,13 +140,8 @@ extension AggregationPlan {
   /// - Throws: ``PrivateAggregationError/dimensionMismatch(expected:actual:)`` when the tensors
   ///   do not match the layout.
   public func flatten(_ tensors: [[Double]]) throws(PrivateAggregationError) -> [Double] {
-    do {
-      return try layout.flatten(tensors)
-    } catch {
-      if case .dimensionMismatch(let expected, let actual) = error {
-        throw .dimensionMismatch(expected: expected, actual: actual)
-      }
-      throw .differentialPrivacy(error)
+    try PrivateAggregationError.liftingPrivacyError { () throws(DifferentialPrivacyError) in
+      try layout.flatten(tensors)
     }
   }
 }
