@@ -33,6 +33,11 @@ public struct UpdateEncoder: Sendable {
 
   /// Encodes a flat update.
   ///
+  /// The one entry for every element type: a `[Double]` is used as it is, any other collection
+  /// of floating-point values is converted to `Double` first (`Float` exactly). For
+  /// an update made of tensors, flatten it with ``AggregationPlan/flatten(_:)`` first:
+  /// `encoder.encode(try plan.flatten(tensors), sessionID: id, using: &generator)`.
+  ///
   /// - Parameters:
   ///   - update: m = ``AggregationPlan/dimension`` finite values.
   ///   - weight: the client's weight for ``Weighting/weighted(maximumWeight:denominator:)``
@@ -45,8 +50,8 @@ public struct UpdateEncoder: Sendable {
   ///   ``PrivateAggregationError/invalidInput(name:expected:)`` for a negative or non-finite
   ///   weight, and ``PrivateAggregationError/differentialPrivacy(_:)`` when rounding fails.
   public func encode(
-    _ update: [Double], weight: Double = 1, sessionID: SessionID,
-    using generator: inout some RandomNumberGenerator
+    _ update: some Collection<some BinaryFloatingPoint>, weight: Double = 1,
+    sessionID: SessionID, using generator: inout some RandomNumberGenerator
   ) throws(PrivateAggregationError) -> Encoding {
     guard update.count == plan.dimension else {
       throw .dimensionMismatch(expected: plan.dimension, actual: update.count)
@@ -58,7 +63,8 @@ public struct UpdateEncoder: Sendable {
       }
       clamped = min(weight, maximumWeight)
     }
-    var vector = update
+    // A [Double] is shared, and copied once when clipping writes to it.
+    var vector = update as? [Double] ?? update.map { Double($0) }
     let outcome = try PrivateAggregationError.liftingPrivacyError {
       () throws(DifferentialPrivacyError) in
       try L2Clipping(bound: plan.configuration.clipBound).clip(&vector)
@@ -108,29 +114,6 @@ public struct UpdateEncoder: Sendable {
     }
     return Encoding(
       input: input, wasClipped: outcome.wasClipped, roundingAttempts: rounded.attempts)
-  }
-
-  /// Encodes an update made of tensors of the plan's shapes.
-  ///
-  /// - Throws: ``PrivateAggregationError/dimensionMismatch(expected:actual:)`` when the tensors
-  ///   do not match the layout, and the errors of ``encode(_:weight:sessionID:using:)``.
-  public func encode(
-    tensors: [[Double]], weight: Double = 1, sessionID: SessionID,
-    using generator: inout some RandomNumberGenerator
-  ) throws(PrivateAggregationError) -> Encoding {
-    try encode(
-      plan.flatten(tensors), weight: weight, sessionID: sessionID, using: &generator)
-  }
-
-  /// Encodes a flat `Float` update (each value widened to `Double` exactly). The label keeps
-  /// array literals unambiguous: `encode([0.5, 1])` is the `Double` version.
-  ///
-  /// - Throws: the errors of ``encode(_:weight:sessionID:using:)``.
-  public func encode(
-    floats update: [Float], weight: Double = 1, sessionID: SessionID,
-    using generator: inout some RandomNumberGenerator
-  ) throws(PrivateAggregationError) -> Encoding {
-    try encode(update.map(Double.init), weight: weight, sessionID: sessionID, using: &generator)
   }
 }
 
