@@ -180,7 +180,9 @@ if ProcessInfo.processInfo.environment["PRIVATE_AGGREGATION_SNIPPETS"] == "1" {
   package.targets.append(
     .executableTarget(
       name: "DocumentationSnippets",
-      dependencies: ["PrivateAggregation", "SecureAggregation", "DifferentialPrivacy"],
+      dependencies: [
+        "PrivateAggregation", "SecureAggregation", "DifferentialPrivacy", "DigitsTraining",
+      ],
       path: ".build-snippets/Sources",
       swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-suppress-warnings"])]
     )

@@ -42,10 +42,8 @@ extension AggregationPlan {
   /// - Throws: ``PrivateAggregationError/differentialPrivacy(_:)`` for an order ≤ 1.
   public func rdp(order: Double) throws(PrivateAggregationError) -> Double? {
     guard let accounting = privacy?.noise.accounting else { return nil }
-    do {
-      return try accounting.rdp(order: order)
-    } catch {
-      throw .differentialPrivacy(error)
+    return try PrivateAggregationError.liftingPrivacyError { () throws(DifferentialPrivacyError) in
+      try accounting.rdp(order: order)
     }
   }
 
@@ -65,11 +63,9 @@ extension AggregationPlan {
     let relation = accountingRelation
     var privacyLoss: ((Double) throws(DifferentialPrivacyError) -> PrivacyLossDistribution)?
     if usesPrivacyLoss {
-      let (dominance, sensitivity): (GaussianDominance, Double)
-      do {
-        (dominance, sensitivity) = try accounting.dominance(l2Sensitivity: privacy.sensitivity.l2)
-      } catch {
-        throw .differentialPrivacy(error)
+      let (dominance, sensitivity) = try PrivateAggregationError.liftingPrivacyError {
+        () throws(DifferentialPrivacyError) in
+        try accounting.dominance(l2Sensitivity: privacy.sensitivity.l2)
       }
       let dimension = encodedLength
       privacyLoss = { (rate) throws(DifferentialPrivacyError) in
@@ -156,7 +152,8 @@ extension AggregationPlan.Base {
     noiseMultiplier z: Double, noise: AggregationPlan.Noise,
     sensitivity: AggregationPlan.Sensitivity, lowerBound: Bool
   ) throws(PrivateAggregationError) -> PrivacyReport {
-    do {
+    try PrivateAggregationError.liftingPrivacyError {
+      () throws(DifferentialPrivacyError) -> PrivacyReport in
       if configuration.analyticCentralAccounting, let central = noise.centralMechanism {
         return try PrivacyReport.analyticGaussian(
           standardDeviation: central.standardDeviation, sensitivity: central.gridSensitivity,
@@ -174,8 +171,6 @@ extension AggregationPlan.Base {
         sampling: configuration.sampling, rounds: configuration.rounds,
         delta: configuration.delta, relation: accountingRelation
       ) { (order) throws(DifferentialPrivacyError) in try accounting.rdp(order: order) }
-    } catch {
-      throw .differentialPrivacy(error)
     }
   }
 

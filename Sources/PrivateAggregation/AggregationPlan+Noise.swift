@@ -38,7 +38,8 @@ extension AggregationPlan.Base {
   func noise(
     sumDeviation sigmaSum: Double, scale: Double, sensitivity: AggregationPlan.Sensitivity
   ) throws(PrivateAggregationError) -> AggregationPlan.Noise? {
-    do {
+    try PrivateAggregationError.liftingPrivacyError {
+      () throws(DifferentialPrivacyError) -> AggregationPlan.Noise? in
       switch configuration.privacy {
       case .distributed(.discreteGaussian):
         return try distributedGaussianNoise(sumDeviation: sigmaSum, sensitivity: sensitivity)
@@ -51,8 +52,6 @@ extension AggregationPlan.Base {
       case .none:
         return nil
       }
-    } catch {
-      throw .differentialPrivacy(error)
     }
   }
 

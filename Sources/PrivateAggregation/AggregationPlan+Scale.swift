@@ -80,14 +80,12 @@ extension AggregationPlan.Base {
   /// necessarily finite or positive: the caller checks.
   func noisyScale(updateDeviation sigmaU: Double) throws(PrivateAggregationError) -> Double {
     let noiseVariance = largestNoiseVariance(updateDeviation: sigmaU)
-    var scale: Double
-    do {
-      scale = try Calibration.scale(
+    var scale = try PrivateAggregationError.liftingPrivacyError {
+      () throws(DifferentialPrivacyError) in
+      try Calibration.scale(
         noiseMultiplier: noiseVariance.squareRoot() / updateBound, clipBound: updateBound,
         clients: configuration.clientCount, dimension: updateLength, bits: configuration.bits,
         standardDeviations: configuration.headroom)
-    } catch {
-      throw .differentialPrivacy(error)
     }
     let caps =
       extraCoordinateCaps(updateDeviation: sigmaU, noiseVariance: noiseVariance)

@@ -15,8 +15,10 @@ extension AggregationPlan.Base {
   static func secureAggregation(
     _ configuration: PrivateAggregationConfiguration, colludingClients: Int, vectorLength: Int
   ) throws(PrivateAggregationError) -> AggregationConfiguration {
-    do {
-      let modulus = try Modulus(bitWidth: configuration.bits)
+    guard let modulus = try? Modulus(bitWidth: configuration.bits) else {
+      throw .invalidParameter(name: "bits", value: "\(configuration.bits)", expected: "2...62")
+    }
+    return try PrivateAggregationError.liftingProtocolError { () throws(SecureAggregationError) in
       let choice = try protocolChoice(configuration, colludingClients: colludingClients)
       let minimumSurvivors = try plannedMinimumSurvivors(
         configuration, choice: choice, modulus: modulus, vectorLength: vectorLength)
@@ -27,10 +29,6 @@ extension AggregationPlan.Base {
         corruptedClientBound: choice.corruptedClientBound,
         corruptedNeighborBound: choice.corruptedNeighborBound,
         graphBeacon: configuration.graphBeacon)
-    } catch let error as SecureAggregationError {
-      throw .secureAggregation(error)
-    } catch {
-      throw .invalidParameter(name: "bits", value: "\(configuration.bits)", expected: "2...62")
     }
   }
 

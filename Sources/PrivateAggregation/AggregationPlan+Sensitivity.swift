@@ -18,13 +18,11 @@ extension AggregationPlan.Base {
     -> AggregationPlan.Sensitivity
   {
     let relation = accountingRelation
-    let rounded: RoundedSensitivity
-    do {
-      rounded = try RoundedSensitivity(
+    let rounded = try PrivateAggregationError.liftingPrivacyError {
+      () throws(DifferentialPrivacyError) in
+      try RoundedSensitivity(
         clipBound: updateBound, scale: encoding.scale, dimension: layout.totalCount,
         beta: configuration.roundingBeta, relation: relation)
-    } catch {
-      throw .differentialPrivacy(error)
     }
     let factor: Double = relation == .replaceOne ? 2 : 1
     var l2Squared = rounded.l2 * rounded.l2

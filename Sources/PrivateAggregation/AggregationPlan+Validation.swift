@@ -84,11 +84,9 @@ extension AggregationPlan.Base {
       throw .invalidParameter(
         name: "clientCount", value: "\(n)", expected: "2...\(ParticipantID.maximumCount)")
     }
-    let layout: TensorLayout
-    do {
-      layout = try TensorLayout(shapes: configuration.shapes)
-    } catch {
-      throw .differentialPrivacy(error)
+    let layout = try PrivateAggregationError.liftingPrivacyError {
+      () throws(DifferentialPrivacyError) in
+      try TensorLayout(shapes: configuration.shapes)
     }
     guard layout.totalCount >= 1 else {
       throw .invalidParameter(

@@ -5,6 +5,23 @@ public import SecureAggregation
 ///
 /// Each case names the parameter or input that failed and what would fit; none carries a secret
 /// or a client's data (an update's values, its norm or its weight never appear).
+///
+/// ## Errors of the lower modules
+///
+/// The errors of the modules this one builds on are converted in one place each, so a given
+/// failure surfaces as the same case whichever call found it:
+///
+/// - A `DifferentialPrivacyError` goes through ``init(_:)-(DifferentialPrivacyError)``. Its
+///   `nonFiniteValue(index:)` and `dimensionMismatch(expected:actual:)`, which in this module
+///   always describe the caller's update (a NaN or infinite value, a wrong length), become this
+///   module's ``nonFiniteValue(index:)`` and ``dimensionMismatch(expected:actual:)``. Every
+///   other case stays wrapped in ``differentialPrivacy(_:)``: its parameter names are the
+///   transform's, sampler's or accountant's, not this module's configuration, so its
+///   `invalidParameter` is not this module's ``invalidParameter(name:value:expected:)`` and
+///   its `bitWidthTooSmall` (which says nothing of the smallest width that fits) is not
+///   ``bitWidthTooSmall(bits:minimumBits:needed:)``.
+/// - A `SecureAggregationError` goes through ``init(_:)-(SecureAggregationError)`` and is
+///   always wrapped in ``secureAggregation(_:)``.
 public enum PrivateAggregationError: Error, Equatable, Sendable {
   /// A configuration parameter outside its valid range.
   case invalidParameter(name: String, value: String, expected: String)
@@ -22,8 +39,6 @@ public enum PrivateAggregationError: Error, Equatable, Sendable {
   /// Starting the round would take the ε spent from `spent` to `wouldBe`, above the ledger's
   /// `budget` (all at the ledger's δ). The ledger is unchanged.
   case privacyBudgetExceeded(budget: Double, spent: Double, wouldBe: Double)
-  /// A call that the aggregation's state does not allow now (`expected` says what comes next).
-  case wrongPhase(expected: String)
   /// An error of the secure-aggregation protocol.
   case secureAggregation(SecureAggregationError)
   /// An error of the differential-privacy module (a transform, a sampler or an accountant).
@@ -49,8 +64,6 @@ extension PrivateAggregationError: CustomStringConvertible {
       return
         "the round would take ε from \(spent) to \(wouldBe), above the budget \(budget); "
         + "stop here, or raise the budget or the noise"
-    case .wrongPhase(let expected):
-      return "not allowed now; expected \(expected)"
     case .secureAggregation(let error):
       return "secure aggregation: \(error)"
     case .differentialPrivacy(let error):
@@ -60,27 +73,50 @@ extension PrivateAggregationError: CustomStringConvertible {
 }
 
 extension PrivateAggregationError {
-  /// Runs `body` and lifts the protocol's error into this module's: the one place where a
-  /// ``SecureAggregationError`` becomes ``secureAggregation(_:)``.
+  /// The differential-privacy module's error as this module's: the one place that decides
+  /// which of its cases this module names itself.
+  ///
+  /// `nonFiniteValue(index:)` becomes ``nonFiniteValue(index:)``,
+  /// `dimensionMismatch(expected:actual:)` becomes ``dimensionMismatch(expected:actual:)``, and
+  /// every other case is wrapped in ``differentialPrivacy(_:)``.
+  public init(_ error: DifferentialPrivacyError) {
+    switch error {
+    case .nonFiniteValue(let index):
+      self = .nonFiniteValue(index: index)
+    case .dimensionMismatch(let expected, let actual):
+      self = .dimensionMismatch(expected: expected, actual: actual)
+    case .invalidParameter, .valueOutOfRange, .roundingOverflow, .roundingAttemptsExhausted,
+      .calibrationFailed, .bitWidthTooSmall, .parameterTooLarge, .denominatorTooLarge:
+      self = .differentialPrivacy(error)
+    }
+  }
+
+  /// The secure-aggregation protocol's error as this module's: always
+  /// ``secureAggregation(_:)``.
+  public init(_ error: SecureAggregationError) {
+    self = .secureAggregation(error)
+  }
+
+  /// Runs `body` and converts the protocol's error with ``init(_:)-(SecureAggregationError)``.
   static func liftingProtocolError<T>(_ body: () throws(SecureAggregationError) -> T)
     throws(PrivateAggregationError) -> T
   {
     do {
       return try body()
     } catch {
-      throw .secureAggregation(error)
+      throw PrivateAggregationError(error)
     }
   }
 
-  /// Runs `body` and lifts the differential-privacy module's error into this module's: the one
-  /// place where a ``DifferentialPrivacyError`` becomes ``differentialPrivacy(_:)``.
+  /// Runs `body` and converts the differential-privacy module's error with
+  /// ``init(_:)-(DifferentialPrivacyError)``.
   static func liftingPrivacyError<T>(_ body: () throws(DifferentialPrivacyError) -> T)
     throws(PrivateAggregationError) -> T
   {
     do {
       return try body()
     } catch {
-      throw .differentialPrivacy(error)
+      throw PrivateAggregationError(error)
     }
   }
 }

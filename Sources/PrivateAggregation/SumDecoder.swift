@@ -66,32 +66,28 @@ public struct SumDecoder: Sendable {
       throw .invalidParameter(
         name: "survivors", value: "\(survivors)", expected: "1...\(plan.configuration.clientCount)")
     }
-    var values: [Double]
-    do {
+    let values = try PrivateAggregationError.liftingPrivacyError {
+      () throws(DifferentialPrivacyError) -> [Double] in
       let centred = try ModularClipping.centred(sum.elements, bitWidth: plan.configuration.bits)
-      values = centred.map(Double.init)
+      var values = centred.map(Double.init)
       if let noise = plan.centralNoise {
         try noise.addNoise(to: &values, using: &generator)
       }
-    } catch {
-      throw .differentialPrivacy(error)
+      return values
     }
     var update = Array(values[0..<plan.updateLength])
     let inverseScale = 1 / plan.scale
     update.withUnsafeMutableBufferPointer { buffer in
       for index in buffer.indices { buffer[index] *= inverseScale }
     }
-    let flat: [Double]
-    let tensors: [[Double]]
-    do {
-      flat =
+    let (flat, tensors) = try PrivateAggregationError.liftingPrivacyError {
+      () throws(DifferentialPrivacyError) in
+      let flat =
         plan.rotates
         ? try RandomizedHadamard(dimension: plan.dimension, seed: sessionID.bytes)
           .inverseRotate(update)
         : update
-      tensors = try plan.layout.restore(flat)
-    } catch {
-      throw .differentialPrivacy(error)
+      return (flat, try plan.layout.restore(flat))
     }
     let count = Double(survivors)
     let unclipped = plan.clippedBitIndex.map { index in

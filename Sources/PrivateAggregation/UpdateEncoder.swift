@@ -33,6 +33,11 @@ public struct UpdateEncoder: Sendable {
 
   /// Encodes a flat update.
   ///
+  /// The one entry for every element type: a `[Double]` is used as it is, any other collection
+  /// of floating-point values is converted to `Double` first (`Float` exactly). For
+  /// an update made of tensors, flatten it with ``AggregationPlan/flatten(_:)`` first:
+  /// `encoder.encode(try plan.flatten(tensors), sessionID: id, using: &generator)`.
+  ///
   /// - Parameters:
   ///   - update: m = ``AggregationPlan/dimension`` finite values.
   ///   - weight: the client's weight for ``Weighting/weighted(maximumWeight:denominator:)``
@@ -45,8 +50,8 @@ public struct UpdateEncoder: Sendable {
   ///   ``PrivateAggregationError/invalidInput(name:expected:)`` for a negative or non-finite
   ///   weight, and ``PrivateAggregationError/differentialPrivacy(_:)`` when rounding fails.
   public func encode(
-    _ update: [Double], weight: Double = 1, sessionID: SessionID,
-    using generator: inout some RandomNumberGenerator
+    _ update: some Collection<some BinaryFloatingPoint>, weight: Double = 1,
+    sessionID: SessionID, using generator: inout some RandomNumberGenerator
   ) throws(PrivateAggregationError) -> Encoding {
     guard update.count == plan.dimension else {
       throw .dimensionMismatch(expected: plan.dimension, actual: update.count)
@@ -58,22 +63,18 @@ public struct UpdateEncoder: Sendable {
       }
       clamped = min(weight, maximumWeight)
     }
-    var vector = update
-    let outcome: L2Clipping.Outcome
-    do {
-      outcome = try L2Clipping(bound: plan.configuration.clipBound).clip(&vector)
-    } catch {
-      if case .nonFiniteValue(let index) = error { throw .nonFiniteValue(index: index) }
-      throw .differentialPrivacy(error)
+    // A [Double] is shared, and copied once when clipping writes to it.
+    var vector = update as? [Double] ?? update.map { Double($0) }
+    let outcome = try PrivateAggregationError.liftingPrivacyError {
+      () throws(DifferentialPrivacyError) in
+      try L2Clipping(bound: plan.configuration.clipBound).clip(&vector)
     }
     let scale = plan.scale * clamped
     var rotated: [Double]
     if plan.rotates {
-      do {
-        rotated = try RandomizedHadamard(dimension: plan.dimension, seed: sessionID.bytes)
-          .rotate(vector)
-      } catch {
-        throw .differentialPrivacy(error)
+      rotated = try PrivateAggregationError.liftingPrivacyError {
+        () throws(DifferentialPrivacyError) in
+        try RandomizedHadamard(dimension: plan.dimension, seed: sessionID.bytes).rotate(vector)
       }
     } else {
       rotated = vector
@@ -81,14 +82,10 @@ public struct UpdateEncoder: Sendable {
     rotated.withUnsafeMutableBufferPointer { buffer in
       for index in buffer.indices { buffer[index] *= scale }
     }
-    let rounded: (values: [Int64], attempts: Int)
-    do {
-      let rounding = try ConditionalRounding(
-        beta: plan.isPrivate ? plan.configuration.roundingBeta : 0)
-      rounded = try rounding.round(
-        rotated, normBound: plan.scale * plan.updateSensitivityBound, using: &generator)
-    } catch {
-      throw .differentialPrivacy(error)
+    let rounded = try PrivateAggregationError.liftingPrivacyError {
+      () throws(DifferentialPrivacyError) in
+      try ConditionalRounding(beta: plan.isPrivate ? plan.configuration.roundingBeta : 0)
+        .round(rotated, normBound: plan.scale * plan.updateSensitivityBound, using: &generator)
     }
     var values = rounded.values
     values.reserveCapacity(plan.encodedLength)
@@ -107,41 +104,16 @@ public struct UpdateEncoder: Sendable {
       draws.withUnsafeMutableBufferPointer { noise.fill($0, using: &generator) }
       for index in values.indices { values[index] = values[index] &+ draws[index] }
     }
-    do {
-      let wrapped = try ModularClipping.wrap(values, bitWidth: plan.configuration.bits)
-      return Encoding(
-        input: try ModularVector(wrapped, modulus: plan.secureAggregation.modulus),
-        wasClipped: outcome.wasClipped, roundingAttempts: rounded.attempts)
-    } catch let error as DifferentialPrivacyError {
-      throw .differentialPrivacy(error)
-    } catch let error as SecureAggregationError {
-      throw .secureAggregation(error)
-    } catch {
-      throw .wrongPhase(expected: "an encodable update")
+    let wrapped = try PrivateAggregationError.liftingPrivacyError {
+      () throws(DifferentialPrivacyError) in
+      try ModularClipping.wrap(values, bitWidth: plan.configuration.bits)
     }
-  }
-
-  /// Encodes an update made of tensors of the plan's shapes.
-  ///
-  /// - Throws: ``PrivateAggregationError/dimensionMismatch(expected:actual:)`` when the tensors
-  ///   do not match the layout, and the errors of ``encode(_:weight:sessionID:using:)``.
-  public func encode(
-    tensors: [[Double]], weight: Double = 1, sessionID: SessionID,
-    using generator: inout some RandomNumberGenerator
-  ) throws(PrivateAggregationError) -> Encoding {
-    try encode(
-      plan.flatten(tensors), weight: weight, sessionID: sessionID, using: &generator)
-  }
-
-  /// Encodes a flat `Float` update (each value widened to `Double` exactly). The label keeps
-  /// array literals unambiguous: `encode([0.5, 1])` is the `Double` version.
-  ///
-  /// - Throws: the errors of ``encode(_:weight:sessionID:using:)``.
-  public func encode(
-    floats update: [Float], weight: Double = 1, sessionID: SessionID,
-    using generator: inout some RandomNumberGenerator
-  ) throws(PrivateAggregationError) -> Encoding {
-    try encode(update.map(Double.init), weight: weight, sessionID: sessionID, using: &generator)
+    let input = try PrivateAggregationError.liftingProtocolError {
+      () throws(SecureAggregationError) in
+      try ModularVector(wrapped, modulus: plan.secureAggregation.modulus)
+    }
+    return Encoding(
+      input: input, wasClipped: outcome.wasClipped, roundingAttempts: rounded.attempts)
   }
 }
 
@@ -151,13 +123,8 @@ extension AggregationPlan {
   /// - Throws: ``PrivateAggregationError/dimensionMismatch(expected:actual:)`` when the tensors
   ///   do not match the layout.
   public func flatten(_ tensors: [[Double]]) throws(PrivateAggregationError) -> [Double] {
-    do {
-      return try layout.flatten(tensors)
-    } catch {
-      if case .dimensionMismatch(let expected, let actual) = error {
-        throw .dimensionMismatch(expected: expected, actual: actual)
-      }
-      throw .differentialPrivacy(error)
+    try PrivateAggregationError.liftingPrivacyError { () throws(DifferentialPrivacyError) in
+      try layout.flatten(tensors)
     }
   }
 }

@@ -426,7 +426,7 @@ import Testing
       try encoder.encode([1, 2, .nan, 4], sessionID: Self.sessionID, using: &generator)
     }
     #expect(throws: PrivateAggregationError.nonFiniteValue(index: 0)) {
-      try encoder.encode([-.infinity, 2, 3, 4], sessionID: Self.sessionID, using: &generator)
+      try encoder.encode([-Double.infinity, 2, 3, 4], sessionID: Self.sessionID, using: &generator)
     }
     #expect(throws: PrivateAggregationError.dimensionMismatch(expected: 4, actual: 3)) {
       try encoder.encode([1, 2, 3], sessionID: Self.sessionID, using: &generator)
@@ -437,8 +437,30 @@ import Testing
       try encoder.encode([1, 2, 3, 4], weight: -1, sessionID: Self.sessionID, using: &generator)
     }
     #expect(throws: PrivateAggregationError.dimensionMismatch(expected: 1, actual: 2)) {
-      try encoder.encode(tensors: [[1, 2], [3, 4]], sessionID: Self.sessionID, using: &generator)
+      try encoder.encode(
+        encoder.plan.flatten([[1, 2], [3, 4]]), sessionID: Self.sessionID, using: &generator)
     }
+  }
+
+  /// One entry for every element type: a `[Float]`, a slice or flattened tensors encode exactly
+  /// as the `[Double]` of the same values with the same randomness.
+  @Test func everyFloatingPointUpdateEncodesAsItsDoubles() throws {
+    var configuration = PrivateAggregationConfiguration(
+      clientCount: 10, shapes: [[2, 3], [2]], clipBound: 1, noise: .noiseMultiplier(1))
+    configuration.weighting = .weighted(maximumWeight: 5, denominator: .fixed(10))
+    let encoder = UpdateEncoder(plan: try AggregationPlan(configuration))
+    let floats: [Float] = [0.25, -0.5, 0.125, 1, -0.75, 0.5, 0.3, -0.1]
+    let doubles = floats.map(Double.init)
+    func encoded(_ update: some Collection<some BinaryFloatingPoint>) throws -> [UInt64] {
+      var generator = ChaChaRandomNumberGenerator(insecureDeterministicSeed: 4)
+      return try encoder.encode(update, weight: 2, sessionID: Self.sessionID, using: &generator)
+        .input.elements
+    }
+    let expected = try encoded(doubles)
+    #expect(try encoded(floats) == expected)
+    #expect(try encoded(([0] + doubles)[1...]) == expected)
+    #expect(
+      try encoded(encoder.plan.flatten([Array(doubles[0..<6]), Array(doubles[6...])])) == expected)
   }
 }
 

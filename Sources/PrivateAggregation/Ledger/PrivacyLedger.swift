@@ -111,10 +111,10 @@ public final class PrivacyLedger: Sendable {
     valueDiscretization: Double = PrivacyLossDistribution.defaultValueDiscretization
   ) throws(PrivateAggregationError) {
     try Self.validate(delta: delta, budget: budget, orders: orders)
-    let identity: PrivacyLossDistribution
-    do throws(DifferentialPrivacyError) {
-      identity = try PrivacyLossDistribution.identity(valueDiscretization: valueDiscretization)
-    } catch {
+    guard
+      let identity = try? PrivacyLossDistribution.identity(
+        valueDiscretization: valueDiscretization)
+    else {
       throw .invalidParameter(
         name: "valueDiscretization", value: "\(valueDiscretization)",
         expected: "a grid interval in (0, 1], e.g. 1e-4")
@@ -241,7 +241,7 @@ public final class PrivacyLedger: Sendable {
     next.renyi = try adding(round.effectiveRDP, to: current.renyi)
     next.renyiWithoutAmplification = try adding(
       round.unsampledRDP, to: current.renyiWithoutAmplification)
-    do throws(DifferentialPrivacyError) {
+    try PrivateAggregationError.liftingPrivacyError { () throws(DifferentialPrivacyError) in
       if let total = current.privacyLoss, let unsampled = round.privacyLoss,
         let effective = round.effectivePrivacyLoss
       {
@@ -256,8 +256,6 @@ public final class PrivacyLedger: Sendable {
       }
       (next.epsilon, next.epsilonWithoutAmplification) = try epsilons(
         of: next, delta: ledger.delta, orders: ledger.orders)
-    } catch {
-      throw .differentialPrivacy(error)
     }
     next.entries.append(
       Entry(

@@ -61,8 +61,9 @@ public struct RoundPrivacy: Sendable, Hashable {
   ///     rate is below 1 it is also evaluated at the integer orders 2 … ⌈max(orders)⌉.
   /// - Throws: ``PrivateAggregationError/invalidParameter(name:value:expected:)`` naming
   ///   `noiseMultiplier`, `sampling`, `orders`, `curve(α)` or `privacyLoss`, or
-  ///   ``PrivateAggregationError/differentialPrivacy(_:)`` with the curve's or the
-  ///   distribution's own error.
+  ///   the curve's or the distribution's own error as
+  ///   ``PrivateAggregationError/init(_:)-(DifferentialPrivacyError)`` converts it (wrapped in
+  ///   ``PrivateAggregationError/differentialPrivacy(_:)``, most cases).
   public init(
     accountant: String,
     noiseMultiplier: Double,
@@ -86,11 +87,8 @@ public struct RoundPrivacy: Sendable, Hashable {
     var unsampled: [Double] = []
     unsampled.reserveCapacity(orders.count)
     for order in orders {
-      let value: Double
-      do throws(DifferentialPrivacyError) {
-        value = try curve(order)
-      } catch {
-        throw .differentialPrivacy(error)
+      let value = try PrivateAggregationError.liftingPrivacyError {
+        () throws(DifferentialPrivacyError) in try curve(order)
       }
       guard value >= 0 else {
         throw .invalidParameter(
@@ -98,12 +96,9 @@ public struct RoundPrivacy: Sendable, Hashable {
       }
       unsampled.append(value)
     }
-    let sampled: [Double]
-    do throws(DifferentialPrivacyError) {
-      sampled = try RDP.poissonSubsampled(
-        samplingRate: sampling.rate, orders: orders, curve: curve)
-    } catch {
-      throw .differentialPrivacy(error)
+    let sampled = try PrivateAggregationError.liftingPrivacyError {
+      () throws(DifferentialPrivacyError) in
+      try RDP.poissonSubsampled(samplingRate: sampling.rate, orders: orders, curve: curve)
     }
     let holds: Bool
     switch sampling {
@@ -113,11 +108,9 @@ public struct RoundPrivacy: Sendable, Hashable {
     var loss: PrivacyLossDistribution?
     var sampledLoss: PrivacyLossDistribution?
     if let privacyLoss {
-      do throws(DifferentialPrivacyError) {
+      try PrivateAggregationError.liftingPrivacyError { () throws(DifferentialPrivacyError) in
         loss = try privacyLoss(1)
         if holds, sampling.rate < 1 { sampledLoss = try privacyLoss(sampling.rate) }
-      } catch {
-        throw .differentialPrivacy(error)
       }
       for distribution in [loss, sampledLoss].compactMap({ $0 }) {
         guard distribution.estimate == .pessimistic else {

@@ -217,18 +217,14 @@ public struct PrivateRound {
   {
     var sum = [Double](repeating: 0, count: plan.dimension)
     var totalWeight = 0.0
-    let clipping: L2Clipping
-    do {
-      clipping = try L2Clipping(bound: plan.configuration.clipBound)
-    } catch {
-      throw .differentialPrivacy(error)
+    let clipping = try PrivateAggregationError.liftingPrivacyError {
+      () throws(DifferentialPrivacyError) in
+      try L2Clipping(bound: plan.configuration.clipBound)
     }
     for id in survivors {
       var (update, weight) = updates(id)
-      do {
-        try clipping.clip(&update)
-      } catch {
-        throw .differentialPrivacy(error)
+      try PrivateAggregationError.liftingPrivacyError { () throws(DifferentialPrivacyError) in
+        _ = try clipping.clip(&update)
       }
       if case .weighted(let maximumWeight, _) = plan.configuration.weighting {
         weight = min(max(weight, 0), maximumWeight)
