@@ -240,13 +240,13 @@ public struct FederatedTraining: Sendable {
             learningRate: configuration.learningRate)
           return zip(local.parameters, model.parameters).map { $0 - $1 }
         }
+        // The round's server charges the ledger before the round runs.
         let simulation = PrivateRound(
-          plan: plan, insecureSeed: configuration.seed &* 1_000_003 &+ UInt64(round)
+          plan: plan, insecureSeed: configuration.seed &* 1_000_003 &+ UInt64(round),
+          ledger: ledger
         ) { id in
           (changes[id.index - 1], 1)
         }
-        // Charged before the round runs, as PrivateAggregationServer does.
-        if let privacy = try plan.roundPrivacy(orders: ledger.orders) { try ledger.record(privacy) }
         let report = try simulation.run()
         if let release = report.release {
           survivors = release.survivors

@@ -35,7 +35,8 @@ public struct PrivateAggregationClient {
   /// The seconds the last encoding took (for simulations' timing).
   package private(set) var preparationSeconds = 0.0
 
-  /// A client whose secrets, rounding and noise come from the system's secure generator.
+  /// A client whose secrets, rounding and noise come from `randomSource`: the system's secure
+  /// generator unless a test or simulation passes ``RandomSource/insecureDeterministic(seed:)``.
   ///
   /// - Parameters:
   ///   - plan: the round's plan.
@@ -45,34 +46,20 @@ public struct PrivateAggregationClient {
   ///     caller's own directory, never from the server.
   ///   - update: the update (``update``); it may also be set later, before the share relay.
   ///   - weight: the weight for weighted aggregation.
+  ///   - randomSource: where the keys (its `"keys"` child) and the rounding and noise (its
+  ///     `"encoding"` generator) come from; a deterministic source makes them known to whoever
+  ///     knows its seed (tests and simulations only).
   /// - Throws: ``PrivateAggregationError/secureAggregation(_:)`` for an id outside the cohort or a
   ///   missing identity key in active mode.
   public init(
     plan: AggregationPlan, id: ParticipantID, identityKey: IdentityPrivateKey? = nil,
     identityDirectory: [ParticipantID: IdentityPublicKey] = [:], update: [Double]? = nil,
-    weight: Double = 1
+    weight: Double = 1, randomSource: RandomSource = .system
   ) throws(PrivateAggregationError) {
     try self.init(
       plan: plan, id: id, identityKey: identityKey, identityDirectory: identityDirectory,
-      keySource: .system, encodingGenerator: ChaChaRandomNumberGenerator())
-    self.update = update
-    self.weight = weight
-  }
-
-  /// A client whose keys, rounding and noise all come from `insecureSeed` — for reproducible
-  /// tests and simulations only.
-  ///
-  /// - Warning: Insecure: whoever knows the seed knows every secret and the noise.
-  public init(
-    plan: AggregationPlan, id: ParticipantID, identityKey: IdentityPrivateKey? = nil,
-    identityDirectory: [ParticipantID: IdentityPublicKey] = [:], update: [Double]? = nil,
-    weight: Double = 1, insecureSeed: UInt64
-  ) throws(PrivateAggregationError) {
-    let root = ChaChaRandomNumberGenerator(insecureDeterministicSeed: insecureSeed)
-    try self.init(
-      plan: plan, id: id, identityKey: identityKey, identityDirectory: identityDirectory,
-      keySource: .insecureDeterministic(root.insecureDeterministicChild(label: "keys")),
-      encodingGenerator: root.insecureDeterministicChild(label: "encoding"))
+      keySource: randomSource.child(label: "keys"),
+      encodingGenerator: randomSource.generator(label: "encoding"))
     self.update = update
     self.weight = weight
   }

@@ -58,35 +58,27 @@ public struct PrivateAggregationServer {
   /// The server's randomness for central noise: securely seeded unless made for tests.
   private let generator: ChaChaRandomNumberGenerator
 
-  /// A server whose nonce and noise come from the system's secure generator.
+  /// A server whose nonce and central noise come from `randomSource`: the system's secure
+  /// generator unless a test passes ``RandomSource/insecureDeterministic(seed:)``.
   ///
   /// - Parameters:
   ///   - plan: the round's plan.
   ///   - ledger: the privacy spent so far, with its budget; this round is charged to it now.
   ///   - identityDirectory: active mode: the participants' identity public keys.
+  ///   - randomSource: where the nonce (its `"nonce"` child) and the central noise (its
+  ///     `"noise"` generator) come from; a deterministic source makes both predictable (tests
+  ///     only).
   /// - Throws: ``PrivateAggregationError/privacyBudgetExceeded(budget:spent:wouldBe:)`` when the
   ///   round would exceed the ledger's budget, and protocol errors.
   public init(
     plan: AggregationPlan, ledger: PrivacyLedger? = nil,
-    identityDirectory: [ParticipantID: IdentityPublicKey] = [:]
+    identityDirectory: [ParticipantID: IdentityPublicKey] = [:],
+    randomSource: RandomSource = .system
   ) throws(PrivateAggregationError) {
-    try self.init(
-      plan: plan, ledger: ledger, identityDirectory: identityDirectory, nonceSource: .system,
-      noiseGenerator: ChaChaRandomNumberGenerator())
-  }
-
-  /// A server whose nonce and noise come from `insecureSeed` — for reproducible tests only.
-  ///
-  /// - Warning: Insecure: the session id and the central noise become predictable.
-  public init(
-    plan: AggregationPlan, ledger: PrivacyLedger? = nil,
-    identityDirectory: [ParticipantID: IdentityPublicKey] = [:], insecureSeed: UInt64
-  ) throws(PrivateAggregationError) {
-    let root = ChaChaRandomNumberGenerator(insecureDeterministicSeed: insecureSeed)
     try self.init(
       plan: plan, ledger: ledger, identityDirectory: identityDirectory,
-      nonceSource: .insecureDeterministic(root.insecureDeterministicChild(label: "nonce")),
-      noiseGenerator: root.insecureDeterministicChild(label: "noise"))
+      nonceSource: randomSource.child(label: "nonce"),
+      noiseGenerator: randomSource.generator(label: "noise"))
   }
 
   /// A server with the given randomness: `nonceSource` for the session nonce,

@@ -25,7 +25,7 @@ import Testing
     for (id, update) in zip(plan.secureAggregation.participantIDs, updates) {
       clients[id] = try PrivateAggregationClient(
         plan: plan, id: id, identityKey: identityKeys[id], identityDirectory: directory,
-        update: update, insecureSeed: seedBase + UInt64(id.index))
+        update: update, randomSource: .insecureDeterministic(seed: seedBase + UInt64(id.index)))
     }
     return clients
   }
@@ -78,7 +78,8 @@ import Testing
   /// original has: two masked inputs of one session would give the server their difference.
   @Test func aCopiedClientCannotMaskTwice() throws {
     let plan = try Self.plan()
-    var server = try PrivateAggregationServer(plan: plan, insecureSeed: 2)
+    var server = try PrivateAggregationServer(
+      plan: plan, randomSource: .insecureDeterministic(seed: 2))
     let updates = (1...6).map { PipelineTests.gaussian(12, seed: UInt64($0), scale: 0.1) }
     var clients = try Self.clients(plan: plan, updates: updates, seedBase: 200)
     let relays = try Self.messages(server: &server, clients: &clients, until: Self.isRelay)
@@ -100,7 +101,8 @@ import Testing
   /// the encoder's, and keeps its update.
   @Test func aMisdirectedRelayIsRefusedBeforeEncoding() throws {
     let plan = try Self.plan()
-    var server = try PrivateAggregationServer(plan: plan, insecureSeed: 5)
+    var server = try PrivateAggregationServer(
+      plan: plan, randomSource: .insecureDeterministic(seed: 5))
     var updates = (1...6).map { PipelineTests.gaussian(12, seed: UInt64($0), scale: 0.1) }
     updates[0][3] = .nan
     var clients = try Self.clients(plan: plan, updates: updates, seedBase: 500)
@@ -127,7 +129,8 @@ import Testing
   @Test func oneRoundMessageByMessage() throws {
     let plan = try Self.plan()
     let ledger = try PrivacyLedger(delta: 1e-5)
-    var server = try PrivateAggregationServer(plan: plan, ledger: ledger, insecureSeed: 1)
+    var server = try PrivateAggregationServer(
+      plan: plan, ledger: ledger, randomSource: .insecureDeterministic(seed: 1))
     #expect(server.ledger?.roundsRecorded == 1)
     let updates = (1...6).map { PipelineTests.gaussian(12, seed: UInt64($0), scale: 0.1) }
     var clients = try Self.clients(plan: plan, updates: updates, seedBase: 100)
@@ -193,7 +196,8 @@ import Testing
     var clients = try Self.clients(
       plan: plan, updates: updates, seedBase: 300, identityKeys: keys)
     var server = try PrivateAggregationServer(
-      plan: plan, identityDirectory: keys.mapValues(\.publicKey), insecureSeed: 3)
+      plan: plan, identityDirectory: keys.mapValues(\.publicKey),
+      randomSource: .insecureDeterministic(seed: 3))
     let result = try Self.aggregate(server: &server, clients: &clients)
     #expect(result.survivors.count == 6)
     #expect(result.completed[.consistencyCheck]?.count == 6)
@@ -219,12 +223,14 @@ import Testing
     let budget = (two + three) / 2
     let ledger = try PrivacyLedger(delta: 1e-5, budget: budget)
     for _ in 0..<2 {
-      let server = try PrivateAggregationServer(plan: plan, ledger: ledger, insecureSeed: 2)
+      let server = try PrivateAggregationServer(
+        plan: plan, ledger: ledger, randomSource: .insecureDeterministic(seed: 2))
       #expect(server.ledger === ledger)
     }
     #expect(ledger.roundsRecorded == 2)
     #expect {
-      _ = try PrivateAggregationServer(plan: plan, ledger: ledger, insecureSeed: 3)
+      _ = try PrivateAggregationServer(
+        plan: plan, ledger: ledger, randomSource: .insecureDeterministic(seed: 3))
     } throws: { error in
       guard
         case .privacyBudgetExceeded(let limit, let spent, let wouldBe) =
@@ -238,7 +244,8 @@ import Testing
   /// A server advancing before anyone answered says so (too few clients) and keeps its state.
   @Test func advancingEarlyIsAnError() throws {
     let plan = try Self.plan()
-    var server = try PrivateAggregationServer(plan: plan, insecureSeed: 4)
+    var server = try PrivateAggregationServer(
+      plan: plan, randomSource: .insecureDeterministic(seed: 4))
     #expect(throws: PrivateAggregationError.self) { try server.advance() }
     #expect(server.protocolServer.phase == .collectingKeys)
   }

@@ -53,6 +53,9 @@ public struct PrivateRound {
   public let insecureSeed: UInt64?
   /// Each client's update and weight.
   public let updates: @Sendable (ParticipantID) -> (update: [Double], weight: Double)
+  /// The ledger the round's server charges before the round starts (as every
+  /// ``PrivateAggregationServer`` does); `nil` charges nothing.
+  public let ledger: PrivacyLedger?
 
   /// A simulated round with synthetic data.
   ///
@@ -61,14 +64,15 @@ public struct PrivateRound {
   ///   - data: the synthetic updates; each client's weight is 1.
   ///   - dropouts: who drops when; nobody by default.
   ///   - insecureSeed: makes the run reproducible (insecure); `nil` uses system randomness.
+  ///   - ledger: the ledger the round's server charges; none by default.
   public init(
     plan: AggregationPlan, data: SyntheticData, dropouts: DropoutSchedule = DropoutSchedule(),
-    insecureSeed: UInt64? = nil
+    insecureSeed: UInt64? = nil, ledger: PrivacyLedger? = nil
   ) {
     let seed = insecureSeed ?? 0
     let dimension = plan.dimension
     let clip = plan.configuration.clipBound
-    self.init(plan: plan, dropouts: dropouts, insecureSeed: insecureSeed) { id in
+    self.init(plan: plan, dropouts: dropouts, insecureSeed: insecureSeed, ledger: ledger) { id in
       (data.update(for: id, dimension: dimension, clipBound: clip, seed: seed), 1)
     }
   }
@@ -79,16 +83,20 @@ public struct PrivateRound {
   ///   - plan: the plan.
   ///   - dropouts: who drops when; nobody by default.
   ///   - insecureSeed: makes the run reproducible (insecure); `nil` uses system randomness.
+  ///   - ledger: the ledger the round's server charges before the round starts; none by
+  ///     default. A round over its budget throws
+  ///     ``PrivateAggregationError/privacyBudgetExceeded(budget:spent:wouldBe:)`` from ``run(progress:)``.
   ///   - updates: client `id`'s update (flattened) and weight; called when the client masks
   ///     its input and again, for survivors, to form the true mean.
   public init(
     plan: AggregationPlan, dropouts: DropoutSchedule = DropoutSchedule(),
-    insecureSeed: UInt64? = nil,
+    insecureSeed: UInt64? = nil, ledger: PrivacyLedger? = nil,
     updates: @escaping @Sendable (ParticipantID) -> (update: [Double], weight: Double)
   ) {
     self.plan = plan
     self.dropouts = dropouts
     self.insecureSeed = insecureSeed
+    self.ledger = ledger
     self.updates = updates
   }
 
@@ -190,7 +198,7 @@ public struct PrivateRound {
       } ?? ChaChaRandomNumberGenerator()
     }
     let server = try PrivateAggregationServer(
-      plan: plan, ledger: nil, identityDirectory: directory,
+      plan: plan, ledger: ledger, identityDirectory: directory,
       nonceSource: sources.server, noiseGenerator: generator("server noise"))
     var clients: [ParticipantID: PrivateAggregationClient] = [:]
     for id in configuration.participantIDs {
