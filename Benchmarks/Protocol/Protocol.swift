@@ -5,7 +5,7 @@
 //   response of a real session (5 % of the clients dropped before their masked input): Shamir
 //   reconstruction, rebuilt masking keys, the dropped clients' pairwise masks and the survivors'
 //   self masks removed from the running sum; beside it the raw keystream of as many bytes;
-// - "Client round 2 …": a real client's whole `maskedInput(for:input:)` (open the shares, k
+// - "Client round 2 …": a real client's whole `maskInput(for:input:)` (open the shares, k
 //   X25519 agreements, k + 1 masks);
 // - "Message encode/decode masked input M=10^5", "Shamir split/reconstruct n=… t=…".
 //
@@ -87,7 +87,7 @@ let maskingBenchmarks: @Sendable () -> Void = {
 struct PreparedSession {
   let server: AggregationServer
   let client: AggregationClient
-  let relay: ShareRelayMessage
+  let relay: ShareRelay
   let input: ModularVector
   /// Keystream bytes the server's `finish()` expands: a self mask per survivor and a pairwise
   /// mask per (dropped client, surviving neighbour).
@@ -107,7 +107,7 @@ struct PreparedSession {
     }
     // One loop up to the unmasking requests; client 1 and its relay are kept for the benchmark.
     var messages = server.start()
-    var firstRelay: ShareRelayMessage?
+    var firstRelay: ShareRelay?
     var firstClient: AggregationClient?
     while true {
       for message in messages {
@@ -204,7 +204,7 @@ let sessionBenchmarks: @Sendable () -> Void = {
       Benchmark("Client round 2 \(entry.label) M=10^5") { benchmark in
         for _ in benchmark.scaledIterations {
           var client = session.client.detachedCopy()
-          blackHole(try client.maskedInput(for: session.relay, input: session.input))
+          blackHole(try client.maskInput(for: session.relay, input: session.input))
         }
       }
     }
@@ -212,7 +212,7 @@ let sessionBenchmarks: @Sendable () -> Void = {
       var client = session.client.detachedCopy()
       let message: ClientMessage
       do {
-        message = .maskedInput(try client.maskedInput(for: session.relay, input: session.input))
+        message = .maskedInput(try client.maskInput(for: session.relay, input: session.input))
       } catch {
         fatalError("benchmark setup failed: \(error)")
       }

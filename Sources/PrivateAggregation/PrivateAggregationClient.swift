@@ -122,7 +122,7 @@ public struct PrivateAggregationClient {
     let elapsed = clock.now - start
     let reply = try PrivateAggregationError.liftingProtocolError {
       () throws(SecureAggregationError) in
-      try protocolClient.maskedInput(for: relay, input: encoding.input)
+      try protocolClient.maskInput(for: relay, input: encoding.input)
     }
     preparationSeconds =
       Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18

@@ -26,7 +26,7 @@ public struct PrivateAggregationResult: Sendable {
 /// releases, adds the noise itself in central DP, and keeps the privacy ledger.
 ///
 /// The round is charged to the ledger when the server is made, before it starts, so a round
-/// that would exceed the budget never starts: ``init(plan:ledger:identityDirectory:)`` throws
+/// that would exceed the budget never starts: ``init(plan:ledger:identityDirectory:randomSource:)`` throws
 /// ``PrivateAggregationError/privacyBudgetExceeded(budget:spent:wouldBe:)`` instead, and a round
 /// that fails later stays charged (see ``PrivacyLedger``). The ledger is a shared reference:
 /// give the same one to every round's server. Every method leaves the server unchanged when it

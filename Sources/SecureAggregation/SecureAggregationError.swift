@@ -79,8 +79,6 @@ public enum SecureAggregationError: Error, Equatable, Sendable {
   case weakPublicKey(ParticipantID)
   /// A message whose contents are structurally invalid (wrong lengths, counts or ranges).
   case invalidMessage(reason: String)
-  /// The protocol was already aborted; nothing more can happen in this session.
-  case aborted
 }
 
 extension SecureAggregationError: CustomStringConvertible {
@@ -156,8 +154,6 @@ extension SecureAggregationError: CustomStringConvertible {
         + "order; it counts as dropped"
     case .invalidMessage(let reason):
       return "invalid message: \(reason)"
-    case .aborted:
-      return "the protocol was aborted"
     }
   }
 }

@@ -6,8 +6,8 @@ extension AggregationClient {
   /// unmasking request the shares that unmask the survivors' sum.
   ///
   /// - Throws: the error of the matching round method (``advertiseKeys(for:)``,
-  ///   ``shareKeys(for:)``, ``maskedInput(for:input:)``, ``consistencySignature(for:)``,
-  ///   ``unmaskingResponse(for:)``), and
+  ///   ``shareKeys(for:)``, ``maskInput(for:input:)``, ``signSurvivors(for:)``,
+  ///   ``revealShares(for:)``), and
   ///   ``SecureAggregationError/invalidParameter(name:value:expected:)`` for a share relay
   ///   when ``input`` is `nil`. The client is unchanged when it throws.
   public mutating func respond(to message: ServerMessage) throws(SecureAggregationError)
@@ -25,11 +25,11 @@ extension AggregationClient {
           name: "input", value: "nil",
           expected: "the client's input (AggregationClient.input), set before the share relay")
       }
-      return .maskedInput(try maskedInput(for: relay, input: input))
+      return .maskedInput(try maskInput(for: relay, input: input))
     case .consistencyCheck(let request):
-      return .consistencySignature(try consistencySignature(for: request))
+      return .consistencySignature(try signSurvivors(for: request))
     case .unmasking(let request):
-      return .unmaskingResponse(try unmaskingResponse(for: request))
+      return .unmaskingResponse(try revealShares(for: request))
     }
   }
 

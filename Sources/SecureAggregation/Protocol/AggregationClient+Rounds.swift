@@ -9,7 +9,7 @@ extension AggregationClient {
   ///   ``SecureAggregationError/wrongRecipient(expected:received:)`` for another client's copy;
   ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` outside this round.
   public mutating func advertiseKeys(for announcement: SessionAnnouncement)
-    throws(SecureAggregationError) -> AdvertiseKeysMessage
+    throws(SecureAggregationError) -> KeyAdvertisement
   {
     try expect(.awaitingAnnouncement, for: "session announcement")
     guard announcement.recipient == id else {
@@ -22,11 +22,11 @@ extension AggregationClient {
     let graph = try configuration.neighborGraph(sessionID: sessionID)
     let encryptionKey = KeyAgreement.PrivateKey(from: randomSource)
     let maskingKey = KeyAgreement.PrivateKey(from: randomSource)
-    var message = AdvertiseKeysMessage(
+    var message = KeyAdvertisement(
       sessionID: sessionID, sender: id, encryptionKey: encryptionKey.publicKey,
       maskingKey: maskingKey.publicKey, signature: [])
     if configuration.securityMode == .active, let identityKey {
-      message = AdvertiseKeysMessage(
+      message = KeyAdvertisement(
         sessionID: sessionID, sender: id, encryptionKey: message.encryptionKey,
         maskingKey: message.maskingKey, signature: identityKey.signature(for: message.signedBytes))
     }
@@ -55,14 +55,14 @@ extension AggregationClient {
   ///   neighbours advertised, ``SecureAggregationError/sessionMismatch`` for a directory or entry
   ///   of another session, ``SecureAggregationError/wrongRecipient(expected:received:)``, and
   ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` outside this round.
-  public mutating func shareKeys(for directory: KeyDirectoryMessage)
-    throws(SecureAggregationError) -> ShareKeysMessage
+  public mutating func shareKeys(for directory: KeyDirectory)
+    throws(SecureAggregationError) -> KeyShares
   {
     guard case .awaitingKeyDirectory(var session) = stage else {
       throw unexpected("key directory")
     }
     try checkEnvelope(sessionID: directory.sessionID, recipient: directory.recipient)
-    var neighborKeys: [ParticipantID: AdvertiseKeysMessage] = [:]
+    var neighborKeys: [ParticipantID: KeyAdvertisement] = [:]
     var skippedNeighbors = Set<ParticipantID>()
     for entry in directory.neighbors {
       guard entry.sessionID == session.sessionID else { throw .sessionMismatch }
@@ -122,7 +122,7 @@ extension AggregationClient {
     session.neighborKeys = neighborKeys
     session.skippedNeighbors = skippedNeighbors
     stage = .awaitingShareRelay(session, selfMaskSeed: seed)
-    return ShareKeysMessage(
+    return KeyShares(
       sessionID: session.sessionID, sender: id, shares: boxes,
       selfMaskSeedCommitment: KeySchedule.selfMaskSeedCommitment(
         seed: seed, sessionID: session.sessionID, owner: id))
@@ -147,8 +147,8 @@ extension AggregationClient {
   ///   wrong length or modulus, ``SecureAggregationError/sessionMismatch``,
   ///   ``SecureAggregationError/wrongRecipient(expected:received:)``, and
   ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` outside this round.
-  public mutating func maskedInput(for relay: ShareRelayMessage, input: ModularVector)
-    throws(SecureAggregationError) -> MaskedInputMessage
+  public mutating func maskInput(for relay: ShareRelay, input: ModularVector)
+    throws(SecureAggregationError) -> MaskedInput
   {
     guard case .awaitingShareRelay(var session, let seed) = stage else {
       throw unexpected("share relay")
@@ -207,20 +207,20 @@ extension AggregationClient {
     session.heldShares = held
     // b_u is not kept: the stage that held it goes, and with it the last reference (wiped).
     stage = .awaitingSurvivors(session)
-    return MaskedInputMessage(sessionID: session.sessionID, sender: id, maskedInput: masked)
+    return MaskedInput(sessionID: session.sessionID, sender: id, maskedInput: masked)
   }
 
   // MARK: Round 3: ConsistencyCheck (active mode)
 
   /// Round 3 (active mode): checks the survivor set and signs exactly that set.
   ///
-  /// - Throws: the survivor-set errors of ``unmaskingResponse(for:)``,
+  /// - Throws: the survivor-set errors of ``revealShares(for:)``,
   ///   ``SecureAggregationError/sessionMismatch``,
   ///   ``SecureAggregationError/wrongRecipient(expected:received:)``, and
   ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` in semi-honest mode or
   ///   outside this round (a second set to sign included).
-  public mutating func consistencySignature(for request: ConsistencyCheckRequest)
-    throws(SecureAggregationError) -> ConsistencySignatureMessage
+  public mutating func signSurvivors(for request: ConsistencyCheckRequest)
+    throws(SecureAggregationError) -> ConsistencySignature
   {
     guard configuration.securityMode == .active else {
       throw .unexpectedMessage(
@@ -234,10 +234,10 @@ extension AggregationClient {
     guard let identityKey else { throw .missingIdentityKey(id) }
     try validateSurvivors(request.survivors, session: session)
     let signature = identityKey.signature(
-      for: ConsistencySignatureMessage.signedBytes(
+      for: ConsistencySignature.signedBytes(
         sessionID: session.sessionID, survivors: request.survivors))
     stage = .awaitingUnmaskingRequest(session, signedSurvivors: request.survivors)
-    return ConsistencySignatureMessage(
+    return ConsistencySignature(
       sessionID: session.sessionID, sender: id, signature: signature)
   }
 
@@ -263,7 +263,7 @@ extension AggregationClient {
   ///   ``SecureAggregationError/wrongRecipient(expected:received:)``, and
   ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` outside this round —
   ///   in particular for every request after the first one answered.
-  public mutating func unmaskingResponse(for request: UnmaskingRequest)
+  public mutating func revealShares(for request: UnmaskingRequest)
     throws(SecureAggregationError) -> UnmaskingResponse
   {
     let session: ClientSession
@@ -342,7 +342,7 @@ extension AggregationClient {
     throws(SecureAggregationError)
   {
     let survivors = Set(request.survivors)
-    let signedBytes = ConsistencySignatureMessage.signedBytes(
+    let signedBytes = ConsistencySignature.signedBytes(
       sessionID: session.sessionID, survivors: request.survivors)
     var signers = Set<ParticipantID>()
     for entry in request.signatures {
@@ -362,7 +362,7 @@ extension AggregationClient {
     }
   }
 
-  func shareKey(session: ClientSession, peer: AdvertiseKeysMessage)
+  func shareKey(session: ClientSession, peer: KeyAdvertisement)
     throws(SecureAggregationError) -> SymmetricKey
   {
     let agreement: KeyAgreement.SharedSecret
@@ -376,7 +376,7 @@ extension AggregationClient {
       first: (id, session.encryptionKey.publicKey), second: (peer.sender, peer.encryptionKey))
   }
 
-  func openShares(_ box: SealedBox, from peer: AdvertiseKeysMessage, session: ClientSession)
+  func openShares(_ box: SealedBox, from peer: KeyAdvertisement, session: ClientSession)
     throws(SecureAggregationError) -> (maskingKey: SecretShare, selfMaskSeed: SecretShare)
   {
     let key = try shareKey(session: session, peer: peer)

@@ -1,7 +1,7 @@
 /// One client's side of the protocol, as a sans-IO state machine.
 ///
 /// ``respond(to:)`` takes any server message and returns the reply to send back; each round is
-/// also one `mutating` method of its own (``advertiseKeys(for:)`` … ``unmaskingResponse(for:)``).
+/// also one `mutating` method of its own (``advertiseKeys(for:)`` … ``revealShares(for:)``).
 /// Nothing here touches a network, a clock or global state: a transport calls these methods and
 /// carries the bytes. When a method throws, the client is unchanged (a transport may
 /// treat the client as dropped, or retry with a corrected message).
@@ -26,9 +26,9 @@ public struct AggregationClient {
   public enum Phase: String, Sendable, Hashable {
     /// Waiting for the server's ``SessionAnnouncement``.
     case awaitingAnnouncement = "awaiting announcement"
-    /// Sent its keys; waiting for its neighbours' keys (``KeyDirectoryMessage``).
+    /// Sent its keys; waiting for its neighbours' keys (``KeyDirectory``).
     case awaitingKeyDirectory = "awaiting key directory"
-    /// Sent its shares; waiting for its neighbours' shares (``ShareRelayMessage``).
+    /// Sent its shares; waiting for its neighbours' shares (``ShareRelay``).
     case awaitingShareRelay = "awaiting share relay"
     /// Sent its masked input; waiting for the survivor set (``ConsistencyCheckRequest`` in active
     /// mode, ``UnmaskingRequest`` otherwise).
@@ -190,7 +190,7 @@ struct ClientSession {
   let encryptionKey: KeyAgreement.PrivateKey
   let maskingKey: KeyAgreement.PrivateKey
   /// N1: neighbours that advertised keys, with their keys.
-  var neighborKeys: [ParticipantID: AdvertiseKeysMessage] = [:]
+  var neighborKeys: [ParticipantID: KeyAdvertisement] = [:]
   /// Neighbours in the directory whose keys this client refused (non-canonical or small order):
   /// it sent them no shares, so the server relays nothing between the two.
   var skippedNeighbors = Set<ParticipantID>()

@@ -30,7 +30,7 @@ extension AggregationServer {
     case .collectingShares:
       return .send(try closeShareKeys().map(ServerMessage.shareRelay))
     case .collectingMaskedInputs:
-      switch try closeMaskedInputCollection() {
+      switch try closeMaskedInputs() {
       case .consistencyCheck(let requests):
         return .send(requests.map(ServerMessage.consistencyCheck))
       case .unmasking(let requests): return .send(requests.map(ServerMessage.unmasking))

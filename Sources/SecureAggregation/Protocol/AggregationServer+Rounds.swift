@@ -10,7 +10,7 @@ extension AggregationServer {
   /// - Throws: ``SecureAggregationError/sessionMismatch``, ``SecureAggregationError/unknownParticipant(_:)``,
   ///   ``SecureAggregationError/duplicateParticipant(_:)``, ``SecureAggregationError/weakPublicKey(_:)``,
   ///   ``SecureAggregationError/invalidSignature(signer:)``.
-  public mutating func receive(_ message: AdvertiseKeysMessage) throws(SecureAggregationError) {
+  public mutating func receive(_ message: KeyAdvertisement) throws(SecureAggregationError) {
     guard case .collectingKeys(var keys) = state else {
       throw unexpected("advertise-keys message")
     }
@@ -35,20 +35,19 @@ extension AggregationServer {
   ///
   /// - Throws: ``SecureAggregationError/tooFewSurvivors(round:needed:remaining:)`` when fewer
   ///   than ``AggregationConfiguration/minimumSurvivors`` clients advertised.
-  public mutating func closeAdvertiseKeys() throws(SecureAggregationError) -> [KeyDirectoryMessage]
-  {
+  public mutating func closeAdvertiseKeys() throws(SecureAggregationError) -> [KeyDirectory] {
     guard case .collectingKeys(let keys) = state else {
       throw unexpected("close of the advertise-keys round")
     }
     let advertisements = keys.advertisements
     try requireSurvivors(advertisements.count, after: .advertiseKeys)
-    var messages: [KeyDirectoryMessage] = []
+    var messages: [KeyDirectory] = []
     var directories: [ParticipantID: Set<ParticipantID>] = [:]
     for client in advertisements.keys.sorted() {
       let neighbors = graph.neighbors(of: client).filter { advertisements[$0] != nil }
       directories[client] = Set(neighbors)
       messages.append(
-        KeyDirectoryMessage(
+        KeyDirectory(
           sessionID: sessionID, recipient: client,
           neighbors: neighbors.compactMap { advertisements[$0] }))
     }
@@ -67,7 +66,7 @@ extension AggregationServer {
   ///   advertise or a recipient outside its directory, ``SecureAggregationError/duplicateParticipant(_:)``,
   ///   ``SecureAggregationError/invalidMessage(reason:)`` for fewer than t recipients or a box of
   ///   the wrong length.
-  public mutating func receive(_ message: ShareKeysMessage) throws(SecureAggregationError) {
+  public mutating func receive(_ message: KeyShares) throws(SecureAggregationError) {
     guard case .collectingShares(var collection) = state else {
       throw unexpected("share-keys message")
     }
@@ -114,14 +113,14 @@ extension AggregationServer {
   /// to u, so that every pairwise mask is applied by both of its clients or by neither.
   ///
   /// - Throws: ``SecureAggregationError/tooFewSurvivors(round:needed:remaining:)``.
-  public mutating func closeShareKeys() throws(SecureAggregationError) -> [ShareRelayMessage] {
+  public mutating func closeShareKeys() throws(SecureAggregationError) -> [ShareRelay] {
     guard case .collectingShares(let collection) = state else {
       throw unexpected("close of the share-keys round")
     }
     let pendingBoxes = collection.pendingBoxes
     let sharedKeys = Set(collection.seedCommitments.keys)
     try requireSurvivors(sharedKeys.count, after: .shareKeys)
-    var messages: [ShareRelayMessage] = []
+    var messages: [ShareRelay] = []
     var relayedTo: [ParticipantID: Set<ParticipantID>] = [:]
     // sentTo[u]: the recipients of u's shares.
     var sentTo: [ParticipantID: Set<ParticipantID>] = [:]
@@ -134,7 +133,7 @@ extension AggregationServer {
       }
       .sorted { $0.peer < $1.peer }
       relayedTo[recipient] = Set(shares.map(\.peer))
-      messages.append(ShareRelayMessage(sessionID: sessionID, recipient: recipient, shares: shares))
+      messages.append(ShareRelay(sessionID: sessionID, recipient: recipient, shares: shares))
     }
     state = .collectingMaskedInputs(
       InputCollection(
@@ -152,7 +151,7 @@ extension AggregationServer {
   ///   shares, ``SecureAggregationError/duplicateParticipant(_:)``,
   ///   ``SecureAggregationError/invalidMessage(reason:)`` for a vector of the wrong length or
   ///   modulus. The sum is untouched then.
-  public mutating func receive(_ message: MaskedInputMessage) throws(SecureAggregationError) {
+  public mutating func receive(_ message: MaskedInput) throws(SecureAggregationError) {
     guard case .collectingMaskedInputs(var inputs) = state else {
       throw unexpected("masked-input message")
     }
@@ -181,7 +180,7 @@ extension AggregationServer {
   ///
   /// - Throws: ``SecureAggregationError/tooFewSurvivors(round:needed:remaining:)`` when fewer
   ///   than ``AggregationConfiguration/minimumSurvivors`` masked inputs arrived.
-  public mutating func closeMaskedInputCollection() throws(SecureAggregationError)
+  public mutating func closeMaskedInputs() throws(SecureAggregationError)
     -> SurvivorRequests
   {
     guard case .collectingMaskedInputs(let collection) = state else {
@@ -214,7 +213,7 @@ extension AggregationServer {
   /// - Throws: ``SecureAggregationError/unknownParticipant(_:)`` for a non-survivor,
   ///   ``SecureAggregationError/duplicateParticipant(_:)``, ``SecureAggregationError/invalidSignature(signer:)``
   ///   when the server has the signer's identity key and the signature fails.
-  public mutating func receive(_ message: ConsistencySignatureMessage)
+  public mutating func receive(_ message: ConsistencySignature)
     throws(SecureAggregationError)
   {
     guard case .collectingSignatures(var collection) = state else {
@@ -228,7 +227,7 @@ extension AggregationServer {
       throw .duplicateParticipant(message.sender)
     }
     if let identity = identityDirectory[message.sender] {
-      let signed = ConsistencySignatureMessage.signedBytes(
+      let signed = ConsistencySignature.signedBytes(
         sessionID: sessionID, survivors: collection.inputs.survivors)
       guard identity.isValidSignature(message.signature, for: signed) else {
         throw .invalidSignature(signer: message.sender)

@@ -22,13 +22,13 @@ extension AggregationServer {
   /// Round 0's data.
   struct KeyCollection {
     /// U1 so far: each client's advertisement.
-    var advertisements: [ParticipantID: AdvertiseKeysMessage] = [:]
+    var advertisements: [ParticipantID: KeyAdvertisement] = [:]
   }
 
   /// Round 1's data.
   struct ShareCollection {
     /// U1: the clients that advertised, with their keys.
-    let advertisements: [ParticipantID: AdvertiseKeysMessage]
+    let advertisements: [ParticipantID: KeyAdvertisement]
     /// Each client's directory: its neighbours in U1.
     let directories: [ParticipantID: Set<ParticipantID>]
     /// The boxes addressed to each recipient, with their senders.
@@ -40,7 +40,7 @@ extension AggregationServer {
   /// Round 2's data.
   struct InputCollection {
     /// U1's advertisements.
-    let advertisements: [ParticipantID: AdvertiseKeysMessage]
+    let advertisements: [ParticipantID: KeyAdvertisement]
     /// U2: each client's commitment to its self-mask seed.
     let seedCommitments: [ParticipantID: [UInt8]]
     /// N2(v): the senders whose shares were relayed to v (v in U2).
@@ -54,7 +54,7 @@ extension AggregationServer {
   /// Everything rounds 0–2 fixed, once the masked inputs are closed.
   struct ClosedInputs {
     /// U1's advertisements.
-    let advertisements: [ParticipantID: AdvertiseKeysMessage]
+    let advertisements: [ParticipantID: KeyAdvertisement]
     /// U2's commitments.
     let seedCommitments: [ParticipantID: [UInt8]]
     /// N2(v) for v in U2.
@@ -95,7 +95,7 @@ extension AggregationServer {
   // MARK: Views for tests and simulations (read-only; empty in phases that hold no such data)
 
   /// U1's advertisements.
-  var advertisements: [ParticipantID: AdvertiseKeysMessage] {
+  var advertisements: [ParticipantID: KeyAdvertisement] {
     switch state {
     case .collectingKeys(let keys): return keys.advertisements
     case .collectingShares(let shares): return shares.advertisements

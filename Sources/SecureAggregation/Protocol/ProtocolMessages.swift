@@ -18,7 +18,7 @@ public struct SessionAnnouncement: Sendable, Hashable {
 }
 
 /// Round 0, client → server: the client's two fresh public keys for this session.
-public struct AdvertiseKeysMessage: Sendable, Hashable {
+public struct KeyAdvertisement: Sendable, Hashable {
   /// The session.
   public let sessionID: SessionID
   /// The client.
@@ -56,16 +56,16 @@ public struct AdvertiseKeysMessage: Sendable, Hashable {
 }
 
 /// After round 0, server → one client: the round-0 messages of its neighbours that advertised.
-public struct KeyDirectoryMessage: Sendable, Hashable {
+public struct KeyDirectory: Sendable, Hashable {
   /// The session.
   public let sessionID: SessionID
   /// The client this directory is for.
   public let recipient: ParticipantID
   /// The neighbours' advertisements, signatures included, as they reached the server.
-  public let neighbors: [AdvertiseKeysMessage]
+  public let neighbors: [KeyAdvertisement]
 
   /// A key directory.
-  public init(sessionID: SessionID, recipient: ParticipantID, neighbors: [AdvertiseKeysMessage]) {
+  public init(sessionID: SessionID, recipient: ParticipantID, neighbors: [KeyAdvertisement]) {
     self.sessionID = sessionID
     self.recipient = recipient
     self.neighbors = neighbors
@@ -75,7 +75,7 @@ public struct KeyDirectoryMessage: Sendable, Hashable {
 /// One encrypted pair of Shamir shares (of a client's masking key and of its self-mask seed),
 /// addressed to or coming from `peer`.
 public struct EncryptedShare: Sendable, Hashable {
-  /// The recipient (in a ``ShareKeysMessage``) or the sender (in a ``ShareRelayMessage``).
+  /// The recipient (in a ``KeyShares``) or the sender (in a ``ShareRelay``).
   public let peer: ParticipantID
   /// The XChaCha20-Poly1305 box, bound to sender, recipient, session and round.
   public let box: SealedBox
@@ -89,7 +89,7 @@ public struct EncryptedShare: Sendable, Hashable {
 
 /// Round 1, client → server: one encrypted share pair for each neighbour in its directory, and
 /// a commitment to the self-mask seed.
-public struct ShareKeysMessage: Sendable, Hashable {
+public struct KeyShares: Sendable, Hashable {
   /// The session.
   public let sessionID: SessionID
   /// The client.
@@ -114,7 +114,7 @@ public struct ShareKeysMessage: Sendable, Hashable {
 }
 
 /// After round 1, server → one client: the encrypted shares its neighbours sent it.
-public struct ShareRelayMessage: Sendable, Hashable {
+public struct ShareRelay: Sendable, Hashable {
   /// The session.
   public let sessionID: SessionID
   /// The client these shares are for.
@@ -131,7 +131,7 @@ public struct ShareRelayMessage: Sendable, Hashable {
 }
 
 /// Round 2, client → server: the client's input plus its self mask and pairwise masks.
-public struct MaskedInputMessage: Sendable, Equatable {
+public struct MaskedInput: Sendable, Equatable {
   /// The session.
   public let sessionID: SessionID
   /// The client.
@@ -180,7 +180,7 @@ public struct ParticipantSignature: Sendable, Hashable {
 
 /// Round 3 (active mode), client → server: the client's signature over the survivor set it was
 /// shown.
-public struct ConsistencySignatureMessage: Sendable, Hashable {
+public struct ConsistencySignature: Sendable, Hashable {
   /// The session.
   public let sessionID: SessionID
   /// The client.

@@ -95,7 +95,7 @@ extension ClientMessage {
       self = .advertiseKeys(try decoder.advertisement(message))
     case .shareKeys(let message):
       self = .shareKeys(
-        ShareKeysMessage(
+        KeyShares(
           sessionID: try decoder.sessionID(message.sessionID),
           sender: try decoder.participant(message.sender),
           shares: try decoder.shares(message.shares),
@@ -103,13 +103,13 @@ extension ClientMessage {
     case .maskedInput(let message):
       guard message.hasMaskedInput else { throw .invalidMessage(reason: "no masked input") }
       self = .maskedInput(
-        MaskedInputMessage(
+        MaskedInput(
           sessionID: try decoder.sessionID(message.sessionID),
           sender: try decoder.participant(message.sender),
           maskedInput: try decoder.vector(message.maskedInput)))
     case .consistencySignature(let message):
       self = .consistencySignature(
-        ConsistencySignatureMessage(
+        ConsistencySignature(
           sessionID: try decoder.sessionID(message.sessionID),
           sender: try decoder.participant(message.sender),
           signature: try decoder.signature(message.signature, required: true)))
@@ -201,15 +201,15 @@ extension ServerMessage {
           recipient: try decoder.participant(message.recipient)))
     case .keyDirectory(let message):
       try decoder.checkCount(message.neighbors.count, "directory entries")
-      var neighbors: [AdvertiseKeysMessage] = []
+      var neighbors: [KeyAdvertisement] = []
       for entry in message.neighbors { neighbors.append(try decoder.advertisement(entry)) }
       self = .keyDirectory(
-        KeyDirectoryMessage(
+        KeyDirectory(
           sessionID: try decoder.sessionID(message.sessionID),
           recipient: try decoder.participant(message.recipient), neighbors: neighbors))
     case .shareRelay(let message):
       self = .shareRelay(
-        ShareRelayMessage(
+        ShareRelay(
           sessionID: try decoder.sessionID(message.sessionID),
           recipient: try decoder.participant(message.recipient),
           shares: try decoder.shares(message.shares)))
@@ -239,7 +239,7 @@ extension ServerMessage {
   }
 }
 
-extension AdvertiseKeysMessage {
+extension KeyAdvertisement {
   var wire: PrivateAggregation_SecureAggregation_V1_AdvertiseKeys {
     .with {
       $0.sessionID = Data(sessionID.bytes)
@@ -339,9 +339,9 @@ struct WireDecoder {
   }
 
   func advertisement(_ message: PrivateAggregation_SecureAggregation_V1_AdvertiseKeys)
-    throws(SecureAggregationError) -> AdvertiseKeysMessage
+    throws(SecureAggregationError) -> KeyAdvertisement
   {
-    AdvertiseKeysMessage(
+    KeyAdvertisement(
       sessionID: try sessionID(message.sessionID), sender: try participant(message.sender),
       encryptionKey: try publicKey(message.encryptionKey),
       maskingKey: try publicKey(message.maskingKey),

@@ -1,13 +1,13 @@
 /// Everything a client sends the server.
 public enum ClientMessage: Sendable, Equatable {
   /// Round 0.
-  case advertiseKeys(AdvertiseKeysMessage)
+  case advertiseKeys(KeyAdvertisement)
   /// Round 1.
-  case shareKeys(ShareKeysMessage)
+  case shareKeys(KeyShares)
   /// Round 2.
-  case maskedInput(MaskedInputMessage)
+  case maskedInput(MaskedInput)
   /// Round 3 (active mode).
-  case consistencySignature(ConsistencySignatureMessage)
+  case consistencySignature(ConsistencySignature)
   /// Round 4.
   case unmaskingResponse(UnmaskingResponse)
 
@@ -28,9 +28,9 @@ public enum ServerMessage: Sendable, Hashable {
   /// Before round 0.
   case announcement(SessionAnnouncement)
   /// After round 0.
-  case keyDirectory(KeyDirectoryMessage)
+  case keyDirectory(KeyDirectory)
   /// After round 1.
-  case shareRelay(ShareRelayMessage)
+  case shareRelay(ShareRelay)
   /// After round 2 in active mode.
   case consistencyCheck(ConsistencyCheckRequest)
   /// Before round 4.

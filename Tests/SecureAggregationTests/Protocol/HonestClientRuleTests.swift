@@ -79,7 +79,7 @@ func participant(_ value: Int) throws -> ParticipantID {
     let request = try #require(requests[a])
     #expect(request.survivors == session.ids)
 
-    let response = try client.unmaskingResponse(for: request)
+    let response = try client.revealShares(for: request)
     #expect(response.shares.map(\.owner) == Array(session.ids.dropFirst()))
     #expect(response.shares.allSatisfy { $0.kind == .selfMaskSeed && $0.share.id == a.rawValue })
     #expect(client.phase == .finished)
@@ -92,12 +92,12 @@ func participant(_ value: Int) throws -> ParticipantID {
     expectRefusal(
       .unexpectedMessage(received: "unmasking request", expected: "the client is finished"),
       by: &client
-    ) { try $0.unmaskingResponse(for: second) }
+    ) { try $0.revealShares(for: second) }
     // Even the very same request is not answered twice.
     expectRefusal(
       .unexpectedMessage(received: "unmasking request", expected: "the client is finished"),
       by: &client
-    ) { try $0.unmaskingResponse(for: request) }
+    ) { try $0.revealShares(for: request) }
   }
 
   // One response reveals exactly one share per neighbour whose shares the client holds: the
@@ -128,7 +128,7 @@ func participant(_ value: Int) throws -> ParticipantID {
     expectRefusal(
       .unexpectedMessage(received: "unmasking request", expected: "the client is finished"),
       by: &client
-    ) { try $0.unmaskingResponse(for: again) }
+    ) { try $0.revealShares(for: again) }
   }
 
   // MARK: 2. Different survivor sets for different clients (active mode)
@@ -150,7 +150,7 @@ func participant(_ value: Int) throws -> ParticipantID {
         id == b
         ? ConsistencyCheckRequest(sessionID: session.server.sessionID, recipient: b, survivors: s2)
         : try #require(checks[id])
-      let message = try session.withClient(id) { try $0.consistencySignature(for: request) }
+      let message = try session.withClient(id) { try $0.signSurvivors(for: request) }
       signatures[id] = message.signature
       if id == b {
         // The honest server's own check already notices B signed something else.
@@ -172,29 +172,29 @@ func participant(_ value: Int) throws -> ParticipantID {
       sessionID: session.server.sessionID, recipient: a, survivors: s1,
       signatures: honestForA.signatures + [bSignature])
     expectRefusal(.invalidSignature(signer: b), by: &clientA) {
-      try $0.unmaskingResponse(for: mixed)
+      try $0.revealShares(for: mixed)
     }
     // S2 (the set B signed) is not what A signed.
     let changed = UnmaskingRequest(
       sessionID: session.server.sessionID, recipient: a, survivors: s2, signatures: [bSignature])
-    expectRefusal(.survivorSetChanged, by: &clientA) { try $0.unmaskingResponse(for: changed) }
+    expectRefusal(.survivorSetChanged, by: &clientA) { try $0.revealShares(for: changed) }
 
     // B cannot be talked into S1 either, nor into S2 with signatures over S1.
     var clientB = try session.client(b)
     let s1ForB = UnmaskingRequest(
       sessionID: session.server.sessionID, recipient: b, survivors: s1,
       signatures: honestForA.signatures)
-    expectRefusal(.survivorSetChanged, by: &clientB) { try $0.unmaskingResponse(for: s1ForB) }
+    expectRefusal(.survivorSetChanged, by: &clientB) { try $0.revealShares(for: s1ForB) }
     let aSignature = ParticipantSignature(signer: a, signature: try #require(signatures[a]))
     let s2ForB = UnmaskingRequest(
       sessionID: session.server.sessionID, recipient: b, survivors: s2,
       signatures: [aSignature] + honestForA.signatures.filter { $0.signer.index < 5 })
     expectRefusal(.invalidSignature(signer: a), by: &clientB) {
-      try $0.unmaskingResponse(for: s2ForB)
+      try $0.revealShares(for: s2ForB)
     }
 
     // The honest request still works.
-    let response = try clientA.unmaskingResponse(for: honestForA)
+    let response = try clientA.revealShares(for: honestForA)
     #expect(response.shares.map(\.owner) == Array(s1.dropFirst()))
     #expect(response.shares.allSatisfy { $0.kind == .selfMaskSeed })
   }
@@ -217,29 +217,29 @@ func participant(_ value: Int) throws -> ParticipantID {
     }
     let two = Array(honest.signatures.prefix(2))
     expectRefusal(.tooFewNeighbors(needed: 3, available: 2), by: &client) {
-      try $0.unmaskingResponse(for: request(two))
+      try $0.revealShares(for: request(two))
     }
     let repeated = two + [honest.signatures[1]]
     expectRefusal(.duplicateParticipant(honest.signatures[1].signer), by: &client) {
-      try $0.unmaskingResponse(for: request(repeated))
+      try $0.revealShares(for: request(repeated))
     }
     // A signature by the client itself does not count as a neighbour's.
     let ownSignature = ParticipantSignature(
       signer: a,
       signature: try #require(session.identityKeys[a]).signature(
-        for: ConsistencySignatureMessage.signedBytes(
+        for: ConsistencySignature.signedBytes(
           sessionID: honest.sessionID, survivors: honest.survivors)))
     expectRefusal(.unknownParticipant(a.rawValue), by: &client) {
-      try $0.unmaskingResponse(for: request(two + [ownSignature]))
+      try $0.revealShares(for: request(two + [ownSignature]))
     }
     // A flipped bit in one signature.
     let forged = ParticipantSignature(
       signer: honest.signatures[2].signer,
       signature: Tamper.flipBit(honest.signatures[2].signature, at: 10))
     expectRefusal(.invalidSignature(signer: forged.signer), by: &client) {
-      try $0.unmaskingResponse(for: request(two + [forged]))
+      try $0.revealShares(for: request(two + [forged]))
     }
-    _ = try client.unmaskingResponse(for: honest)
+    _ = try client.revealShares(for: honest)
     #expect(client.phase == .finished)
   }
 
@@ -295,11 +295,11 @@ func participant(_ value: Int) throws -> ParticipantID {
 
     expectRefusal(.sessionMismatch, by: &client) { try $0.shareKeys(for: foreign) }
     // This session's envelope around the other session's advertisements.
-    let rewrapped = KeyDirectoryMessage(
+    let rewrapped = KeyDirectory(
       sessionID: honest.sessionID, recipient: a, neighbors: foreign.neighbors)
     expectRefusal(.sessionMismatch, by: &client) { try $0.shareKeys(for: rewrapped) }
     // One replayed advertisement among current ones.
-    let mixed = KeyDirectoryMessage(
+    let mixed = KeyDirectory(
       sessionID: honest.sessionID, recipient: a,
       neighbors: Array(honest.neighbors.prefix(3)) + [foreign.neighbors[3]])
     expectRefusal(.sessionMismatch, by: &client) { try $0.shareKeys(for: mixed) }
@@ -319,8 +319,8 @@ func participant(_ value: Int) throws -> ParticipantID {
     let foreign = try #require(foreignRelays[a])
     let input = try session.input(for: a)
 
-    expectRefusal(.sessionMismatch, by: &client) { try $0.maskedInput(for: foreign, input: input) }
-    _ = try client.maskedInput(for: honest, input: input)
+    expectRefusal(.sessionMismatch, by: &client) { try $0.maskInput(for: foreign, input: input) }
+    _ = try client.maskInput(for: honest, input: input)
     #expect(client.phase == .awaitingSurvivors)
 
     // The other session's boxes in this session's envelope: the boxes are bound to their
@@ -328,9 +328,9 @@ func participant(_ value: Int) throws -> ParticipantID {
     // tamperedShareBoxesDropOnlyTheirSender).
     var twin = try TestSession(configuration: Self.semiHonest())
     _ = try twin.shareKeys(twin.advertiseKeys())
-    let rewrapped = ShareRelayMessage(
+    let rewrapped = ShareRelay(
       sessionID: honest.sessionID, recipient: a, shares: foreign.shares)
-    let masked = try twin.withClient(a) { try $0.maskedInput(for: rewrapped, input: input) }
+    let masked = try twin.withClient(a) { try $0.maskInput(for: rewrapped, input: input) }
     #expect(masked.sender == a)
     #expect(try twin.client(a).session?.heldShares.isEmpty == true)
   }
@@ -349,19 +349,19 @@ func participant(_ value: Int) throws -> ParticipantID {
 
       if configuration.securityMode == .active {
         let foreign = try #require(foreignChecks.consistencyRequests[a])
-        expectRefusal(.sessionMismatch, by: &client) { try $0.consistencySignature(for: foreign) }
+        expectRefusal(.sessionMismatch, by: &client) { try $0.signSurvivors(for: foreign) }
         requests = try session.consistencyCheck(checks.consistencyRequests)
         let foreignRequests = try other.consistencyCheck(foreignChecks.consistencyRequests)
         client = try session.client(a)
         let foreignRequest = try #require(foreignRequests[a])
         expectRefusal(.sessionMismatch, by: &client) {
-          try $0.unmaskingResponse(for: foreignRequest)
+          try $0.revealShares(for: foreignRequest)
         }
       } else {
         let foreign = try #require(foreignChecks.unmaskingRequests[a])
-        expectRefusal(.sessionMismatch, by: &client) { try $0.unmaskingResponse(for: foreign) }
+        expectRefusal(.sessionMismatch, by: &client) { try $0.revealShares(for: foreign) }
       }
-      _ = try client.unmaskingResponse(for: try #require(requests[a]))
+      _ = try client.revealShares(for: try #require(requests[a]))
       #expect(client.phase == .finished)
     }
   }
@@ -396,7 +396,7 @@ func participant(_ value: Int) throws -> ParticipantID {
     expectRefusal(
       .unexpectedMessage(received: "share relay", expected: "the client is awaiting key directory"),
       by: &lagging
-    ) { try $0.maskedInput(for: relay, input: session.input(for: a)) }
+    ) { try $0.maskInput(for: relay, input: session.input(for: a)) }
 
     var client = try session.client(a)
     expectRefusal(
@@ -409,7 +409,7 @@ func participant(_ value: Int) throws -> ParticipantID {
       .unexpectedMessage(
         received: "unmasking request", expected: "the client is awaiting share relay"),
       by: &client
-    ) { try $0.unmaskingResponse(for: early) }
+    ) { try $0.revealShares(for: early) }
 
     let requests = try session.maskedInputs(relays).unmaskingRequests
     client = try session.client(a)
@@ -420,12 +420,12 @@ func participant(_ value: Int) throws -> ParticipantID {
         received: "consistency-check request",
         expected: "no consistency round in semi-honest mode"),
       by: &client
-    ) { try $0.consistencySignature(for: check) }
+    ) { try $0.signSurvivors(for: check) }
     expectRefusal(
       .unexpectedMessage(received: "share relay", expected: "the client is awaiting survivors"),
       by: &client
-    ) { try $0.maskedInput(for: relay, input: session.input(for: a)) }
-    _ = try client.unmaskingResponse(for: try #require(requests[a]))
+    ) { try $0.maskInput(for: relay, input: session.input(for: a)) }
+    _ = try client.revealShares(for: try #require(requests[a]))
   }
 
   @Test func activeClientNeedsTheConsistencyRoundFirst() throws {
@@ -440,10 +440,10 @@ func participant(_ value: Int) throws -> ParticipantID {
       .unexpectedMessage(
         received: "unmasking request", expected: "the client is awaiting survivors"),
       by: &client
-    ) { try $0.unmaskingResponse(for: early) }
+    ) { try $0.revealShares(for: early) }
 
     let check = try #require(checks[a])
-    _ = try client.consistencySignature(for: check)
+    _ = try client.signSurvivors(for: check)
     // A second set to sign (say, without client 5) is refused once one set is signed.
     let resign = ConsistencyCheckRequest(
       sessionID: check.sessionID, recipient: a, survivors: Array(session.ids.prefix(4)))
@@ -452,7 +452,7 @@ func participant(_ value: Int) throws -> ParticipantID {
         received: "consistency-check request",
         expected: "the client is awaiting unmasking request"),
       by: &client
-    ) { try $0.consistencySignature(for: resign) }
+    ) { try $0.signSurvivors(for: resign) }
     #expect(client.signedSurvivors == session.ids)
   }
 
@@ -472,7 +472,7 @@ func participant(_ value: Int) throws -> ParticipantID {
       client = try session.client(a)
       let relayForB = try #require(relays[b])
       expectRefusal(.wrongRecipient(expected: a, received: b), by: &client) {
-        try $0.maskedInput(for: relayForB, input: session.input(for: a))
+        try $0.maskInput(for: relayForB, input: session.input(for: a))
       }
 
       let survivorRequests = try session.maskedInputs(relays)
@@ -481,16 +481,16 @@ func participant(_ value: Int) throws -> ParticipantID {
         client = try session.client(a)
         let checkForB = try #require(survivorRequests.consistencyRequests[b])
         expectRefusal(.wrongRecipient(expected: a, received: b), by: &client) {
-          try $0.consistencySignature(for: checkForB)
+          try $0.signSurvivors(for: checkForB)
         }
         requests = try session.consistencyCheck(survivorRequests.consistencyRequests)
       }
       client = try session.client(a)
       let requestForB = try #require(requests[b])
       expectRefusal(.wrongRecipient(expected: a, received: b), by: &client) {
-        try $0.unmaskingResponse(for: requestForB)
+        try $0.revealShares(for: requestForB)
       }
-      _ = try client.unmaskingResponse(for: try #require(requests[a]))
+      _ = try client.revealShares(for: try #require(requests[a]))
     }
   }
 
@@ -506,8 +506,8 @@ func participant(_ value: Int) throws -> ParticipantID {
     #expect(entry.sender == b)
     var client = try session.client(a)
 
-    func replacingFirst(with replacement: AdvertiseKeysMessage) -> KeyDirectoryMessage {
-      KeyDirectoryMessage(
+    func replacingFirst(with replacement: KeyAdvertisement) -> KeyDirectory {
+      KeyDirectory(
         sessionID: honest.sessionID, recipient: a,
         neighbors: [replacement] + honest.neighbors.dropFirst())
     }
@@ -523,7 +523,7 @@ func participant(_ value: Int) throws -> ParticipantID {
     }
     // The server substitutes its own masking key for B's (a man in the middle).
     let serverKey = KeyAgreement.PrivateKey(from: .insecureDeterministic(seed: 7))
-    let substituted = AdvertiseKeysMessage(
+    let substituted = KeyAdvertisement(
       sessionID: entry.sessionID, sender: b, encryptionKey: entry.encryptionKey,
       maskingKey: serverKey.publicKey, signature: entry.signature)
     expectRefusal(.invalidSignature(signer: b), by: &client) {
@@ -531,7 +531,7 @@ func participant(_ value: Int) throws -> ParticipantID {
     }
     // Another client's keys and signature passed off as B's.
     let c = honest.neighbors[1]
-    let relabelled = AdvertiseKeysMessage(
+    let relabelled = KeyAdvertisement(
       sessionID: c.sessionID, sender: b, encryptionKey: c.encryptionKey, maskingKey: c.maskingKey,
       signature: c.signature)
     expectRefusal(.invalidSignature(signer: b), by: &client) {
@@ -556,7 +556,7 @@ func participant(_ value: Int) throws -> ParticipantID {
     expectRefusal(.missingIdentityKey(missing), by: &client) { try $0.shareKeys(for: honest) }
 
     // Without that entry, t = 3 neighbours remain and the client goes on.
-    let without = KeyDirectoryMessage(
+    let without = KeyDirectory(
       sessionID: honest.sessionID, recipient: a,
       neighbors: honest.neighbors.filter { $0.sender != missing })
     let shares = try client.shareKeys(for: without)
@@ -575,8 +575,8 @@ func participant(_ value: Int) throws -> ParticipantID {
     let stranger = try #require(session.ids.first { $0 != a && !neighbors.contains($0) })
     var client = try session.client(a)
 
-    func directory(_ entries: [AdvertiseKeysMessage]) -> KeyDirectoryMessage {
-      KeyDirectoryMessage(sessionID: honest.sessionID, recipient: a, neighbors: entries)
+    func directory(_ entries: [KeyAdvertisement]) -> KeyDirectory {
+      KeyDirectory(sessionID: honest.sessionID, recipient: a, neighbors: entries)
     }
     let strangerEntry = try #require(session.sentAdvertisements[stranger])
     expectRefusal(.unknownParticipant(stranger.rawValue), by: &client) {
@@ -587,7 +587,7 @@ func participant(_ value: Int) throws -> ParticipantID {
       try $0.shareKeys(for: directory(honest.neighbors + [ownEntry]))
     }
     let beyond = try participant(9)
-    let beyondEntry = AdvertiseKeysMessage(
+    let beyondEntry = KeyAdvertisement(
       sessionID: honest.sessionID, sender: beyond, encryptionKey: ownEntry.encryptionKey,
       maskingKey: ownEntry.maskingKey, signature: [])
     expectRefusal(.unknownParticipant(9), by: &client) {
@@ -610,23 +610,23 @@ func participant(_ value: Int) throws -> ParticipantID {
     let input = try session.input(for: a)
     var client = try session.client(a)
 
-    func relay(_ shares: [EncryptedShare]) -> ShareRelayMessage {
-      ShareRelayMessage(sessionID: honest.sessionID, recipient: a, shares: shares)
+    func relay(_ shares: [EncryptedShare]) -> ShareRelay {
+      ShareRelay(sessionID: honest.sessionID, recipient: a, shares: shares)
     }
     let box = honest.shares[0].box
     expectRefusal(.unknownParticipant(a.rawValue), by: &client) {
-      try $0.maskedInput(
+      try $0.maskInput(
         for: relay(honest.shares + [EncryptedShare(peer: a, box: box)]), input: input)
     }
     let beyond = EncryptedShare(peer: try participant(6), box: box)
     expectRefusal(.unknownParticipant(6), by: &client) {
-      try $0.maskedInput(for: relay(honest.shares + [beyond]), input: input)
+      try $0.maskInput(for: relay(honest.shares + [beyond]), input: input)
     }
     expectRefusal(.duplicateParticipant(b), by: &client) {
-      try $0.maskedInput(for: relay(honest.shares + [honest.shares[0]]), input: input)
+      try $0.maskInput(for: relay(honest.shares + [honest.shares[0]]), input: input)
     }
 
-    _ = try client.maskedInput(for: honest, input: input)
+    _ = try client.maskInput(for: honest, input: input)
     #expect(client.phase == .awaitingSurvivors)
   }
 
@@ -638,7 +638,7 @@ func participant(_ value: Int) throws -> ParticipantID {
     let directories = try session.advertiseKeys()
     let honestDirectory = try #require(directories[a])
     var client = try session.client(a)
-    let short = KeyDirectoryMessage(
+    let short = KeyDirectory(
       sessionID: honestDirectory.sessionID, recipient: a,
       neighbors: Array(honestDirectory.neighbors.prefix(2)))
     expectRefusal(.tooFewNeighbors(needed: 3, available: 2), by: &client) {
@@ -646,19 +646,19 @@ func participant(_ value: Int) throws -> ParticipantID {
     }
     expectRefusal(.tooFewNeighbors(needed: 3, available: 0), by: &client) {
       try $0.shareKeys(
-        for: KeyDirectoryMessage(sessionID: honestDirectory.sessionID, recipient: a, neighbors: []))
+        for: KeyDirectory(sessionID: honestDirectory.sessionID, recipient: a, neighbors: []))
     }
 
     let relays = try session.shareKeys(directories)
     let honestRelay = try #require(relays[a])
     client = try session.client(a)
-    let shortRelay = ShareRelayMessage(
+    let shortRelay = ShareRelay(
       sessionID: honestRelay.sessionID, recipient: a, shares: Array(honestRelay.shares.prefix(2)))
     let input = try session.input(for: a)
     expectRefusal(.tooFewNeighbors(needed: 3, available: 2), by: &client) {
-      try $0.maskedInput(for: shortRelay, input: input)
+      try $0.maskInput(for: shortRelay, input: input)
     }
-    _ = try client.maskedInput(for: honestRelay, input: input)
+    _ = try client.maskInput(for: honestRelay, input: input)
   }
 
   @Test func survivorSetBelowTheMinimumIsRefused() throws {
@@ -674,13 +674,13 @@ func participant(_ value: Int) throws -> ParticipantID {
       let sessionID = session.server.sessionID
       if configuration.securityMode == .active {
         let check = ConsistencyCheckRequest(sessionID: sessionID, recipient: a, survivors: small)
-        expectRefusal(error, by: &client) { try $0.consistencySignature(for: check) }
-        _ = try client.consistencySignature(for: try #require(requests.consistencyRequests[a]))
+        expectRefusal(error, by: &client) { try $0.signSurvivors(for: check) }
+        _ = try client.signSurvivors(for: try #require(requests.consistencyRequests[a]))
       } else {
         let request = UnmaskingRequest(
           sessionID: sessionID, recipient: a, survivors: small, signatures: [])
-        expectRefusal(error, by: &client) { try $0.unmaskingResponse(for: request) }
-        _ = try client.unmaskingResponse(for: try #require(requests.unmaskingRequests[a]))
+        expectRefusal(error, by: &client) { try $0.revealShares(for: request) }
+        _ = try client.revealShares(for: try #require(requests.unmaskingRequests[a]))
       }
     }
   }
@@ -702,9 +702,9 @@ func participant(_ value: Int) throws -> ParticipantID {
     let request = UnmaskingRequest(
       sessionID: session.server.sessionID, recipient: a, survivors: survivors, signatures: [])
     expectRefusal(.tooFewNeighbors(needed: 3, available: 2), by: &client) {
-      try $0.unmaskingResponse(for: request)
+      try $0.revealShares(for: request)
     }
-    let response = try client.unmaskingResponse(for: try #require(requests[a]))
+    let response = try client.revealShares(for: try #require(requests[a]))
     #expect(response.shares.map(\.owner) == neighbors)
   }
 
@@ -738,19 +738,19 @@ func participant(_ value: Int) throws -> ParticipantID {
         if configuration.securityMode == .active {
           let check = ConsistencyCheckRequest(
             sessionID: sessionID, recipient: a, survivors: survivors)
-          expectRefusal(error, by: &client) { try $0.consistencySignature(for: check) }
+          expectRefusal(error, by: &client) { try $0.signSurvivors(for: check) }
         } else {
           let request = UnmaskingRequest(
             sessionID: sessionID, recipient: a, survivors: survivors, signatures: [])
-          expectRefusal(error, by: &client) { try $0.unmaskingResponse(for: request) }
+          expectRefusal(error, by: &client) { try $0.revealShares(for: request) }
         }
       }
       if configuration.securityMode == .active {
         let check = try #require(requests.consistencyRequests[a])
         #expect(check.survivors == Array(session.ids.prefix(4)))
-        _ = try client.consistencySignature(for: check)
+        _ = try client.signSurvivors(for: check)
       } else {
-        _ = try client.unmaskingResponse(for: try #require(requests.unmaskingRequests[a]))
+        _ = try client.revealShares(for: try #require(requests.unmaskingRequests[a]))
       }
     }
   }
@@ -762,7 +762,7 @@ func participant(_ value: Int) throws -> ParticipantID {
   /// `intact` senders, reveals nothing for the others, and that the sum is exact.
   private func expectGoesOnWithout(
     _ spoiled: Set<ParticipantID>, sourceLocation: SourceLocation = #_sourceLocation,
-    tamper: (ShareRelayMessage, [ParticipantID: ShareRelayMessage]) throws -> ShareRelayMessage
+    tamper: (ShareRelay, [ParticipantID: ShareRelay]) throws -> ShareRelay
   ) throws {
     var session = try TestSession(configuration: Self.semiHonest())
     let a = session.id(1)
@@ -792,12 +792,12 @@ func participant(_ value: Int) throws -> ParticipantID {
   // sender's secrets (issue 12: one unopenable box must not end a session).
   @Test func tamperedShareBoxesDropOnlyTheirSender() throws {
     let c = try participant(3)
-    func replacing(_ relay: ShareRelayMessage, _ box: SealedBox) -> ShareRelayMessage {
-      ShareRelayMessage(
+    func replacing(_ relay: ShareRelay, _ box: SealedBox) -> ShareRelay {
+      ShareRelay(
         sessionID: relay.sessionID, recipient: relay.recipient,
         shares: relay.shares.map { $0.peer == c ? EncryptedShare(peer: c, box: box) : $0 })
     }
-    func boxOf(_ relay: ShareRelayMessage) throws -> SealedBox {
+    func boxOf(_ relay: ShareRelay) throws -> SealedBox {
       try #require(relay.shares.first { $0.peer == c }).box
     }
     // A flipped bit in the nonce, the ciphertext and the tag.
@@ -824,7 +824,7 @@ func participant(_ value: Int) throws -> ParticipantID {
     // Every box swapped for the next sender's: client 1 holds nothing and still masks.
     try expectGoesOnWithout(Set((2...5).compactMap { ParticipantID($0) })) { relay, _ in
       let boxes = relay.shares.map(\.box)
-      return ShareRelayMessage(
+      return ShareRelay(
         sessionID: relay.sessionID, recipient: relay.recipient,
         shares: relay.shares.enumerated().map { index, share in
           EncryptedShare(peer: share.peer, box: boxes[(index + 1) % boxes.count])

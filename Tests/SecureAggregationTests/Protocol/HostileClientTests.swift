@@ -18,7 +18,7 @@ import Testing
   /// Runs the rest of a session honestly from the relays on and checks the sum is exactly the
   /// survivors'.
   private func finishExactly(
-    _ session: inout TestSession, relays: [ParticipantID: ShareRelayMessage],
+    _ session: inout TestSession, relays: [ParticipantID: ShareRelay],
     expectedSurvivors: [ParticipantID], sourceLocation: SourceLocation = #_sourceLocation
   ) throws {
     let requests = try session.maskedInputs(relays)
@@ -58,7 +58,7 @@ import Testing
     let honest = try session.withClient(hostile) {
       try $0.advertiseKeys(for: announcer.announcement(for: hostile))
     }
-    let forged = AdvertiseKeysMessage(
+    let forged = KeyAdvertisement(
       sessionID: honest.sessionID, sender: hostile,
       encryptionKey: try encryptionKey.map(KeyAgreement.PublicKey.init(rawRepresentation:))
         ?? honest.encryptionKey,
@@ -84,12 +84,12 @@ import Testing
     var directories = try session.advertiseKeys()
     let honest = try #require(directories[a])
     let weak = try KeyAgreement.PublicKey(rawRepresentation: Self.orderEight)
-    directories[a] = KeyDirectoryMessage(
+    directories[a] = KeyDirectory(
       sessionID: honest.sessionID, recipient: a,
       neighbors: honest.neighbors.map { entry in
         entry.sender != b
           ? entry
-          : AdvertiseKeysMessage(
+          : KeyAdvertisement(
             sessionID: entry.sessionID, sender: b, encryptionKey: entry.encryptionKey,
             maskingKey: weak, signature: entry.signature)
       })
@@ -110,12 +110,12 @@ import Testing
       if request.recipient == b {
         var client = try session.client(b)
         expectRefusal(.survivorSetNotNested(a), by: &client) {
-          try $0.unmaskingResponse(for: request)
+          try $0.revealShares(for: request)
         }
         continue
       }
       let response = try session.withClient(request.recipient) {
-        try $0.unmaskingResponse(for: request)
+        try $0.revealShares(for: request)
       }
       try session.server.receive(response)
     }
@@ -136,7 +136,7 @@ import Testing
       if id == hostile {
         let garbage = try SealedBox(
           combined: [UInt8](repeating: 0xa5, count: KeySchedule.shareBoxByteCount))
-        message = ShareKeysMessage(
+        message = KeyShares(
           sessionID: message.sessionID, sender: id,
           shares: message.shares.map {
             $0.peer == victim ? EncryptedShare(peer: victim, box: garbage) : $0
@@ -162,13 +162,13 @@ import Testing
     var original = try session.client(a)
     var copy = original
     let relay = try #require(relays[a])
-    _ = try original.maskedInput(for: relay, input: session.input(for: a))
+    _ = try original.maskInput(for: relay, input: session.input(for: a))
     var other = try session.input(for: a)
     try other.add(try session.input(for: session.id(2)))
     #expect(
       throws: SecureAggregationError.unexpectedMessage(
         received: "share relay", expected: "the client is awaiting survivors")
-    ) { try copy.maskedInput(for: relay, input: other) }
+    ) { try copy.maskInput(for: relay, input: other) }
   }
 
   // A snapshot taken before unmasking answered a second request (b from one copy, s from the
@@ -180,7 +180,7 @@ import Testing
     var snapshot = try session.client(a)
     var original = try session.client(a)
     let request = try #require(requests[a])
-    let response = try original.unmaskingResponse(for: request)
+    let response = try original.revealShares(for: request)
     #expect(response.shares.allSatisfy { $0.kind == .selfMaskSeed })
     // Client 5 "dropped": its masking-key share would complete the server's knowledge.
     let lie = UnmaskingRequest(
@@ -189,6 +189,6 @@ import Testing
     #expect(
       throws: SecureAggregationError.unexpectedMessage(
         received: "unmasking request", expected: "the client is finished")
-    ) { try snapshot.unmaskingResponse(for: lie) }
+    ) { try snapshot.revealShares(for: lie) }
   }
 }

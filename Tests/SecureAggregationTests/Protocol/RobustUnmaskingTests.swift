@@ -34,7 +34,7 @@ import Testing
     tamper: [ParticipantID: (UnmaskingResponse) -> UnmaskingResponse] = [:]
   ) throws {
     for (id, request) in requests.sorted(by: { $0.key < $1.key }) where !excluding.contains(id) {
-      var response = try session.withClient(id) { try $0.unmaskingResponse(for: request) }
+      var response = try session.withClient(id) { try $0.revealShares(for: request) }
       if let change = tamper[id] { response = change(response) }
       session.sentResponses[id] = response
       try session.server.receive(response)

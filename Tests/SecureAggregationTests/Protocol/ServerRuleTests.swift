@@ -68,31 +68,31 @@ func expectRejection<Result>(
 
     let relay = try #require(relays[a])
     let input = try session.input(for: a)
-    let honest = try session.withClient(a) { try $0.maskedInput(for: relay, input: input) }
-    let long = MaskedInputMessage(
+    let honest = try session.withClient(a) { try $0.maskInput(for: relay, input: input) }
+    let long = MaskedInput(
       sessionID: sessionID, sender: a,
       maskedInput: ModularVector(zeroCount: 7, modulus: try Modulus(1_000)))
     expectRejection(
       .invalidMessage(reason: "a masked input of 7 elements mod 1000; expected 6 mod 1000"),
       by: &session.server
     ) { try $0.receive(long) }
-    let otherModulus = MaskedInputMessage(
+    let otherModulus = MaskedInput(
       sessionID: sessionID, sender: a,
       maskedInput: ModularVector(zeroCount: 6, modulus: try Modulus(bitWidth: 10)))
     expectRejection(
       .invalidMessage(reason: "a masked input of 6 elements mod 2^10; expected 6 mod 1000"),
       by: &session.server
     ) { try $0.receive(otherModulus) }
-    let fromSilent = MaskedInputMessage(
+    let fromSilent = MaskedInput(
       sessionID: sessionID, sender: silent, maskedInput: honest.maskedInput)
     expectRejection(.unknownParticipant(silent.rawValue), by: &session.server) {
       try $0.receive(fromSilent)
     }
-    let fromBeyond = MaskedInputMessage(
+    let fromBeyond = MaskedInput(
       sessionID: sessionID, sender: try participant(6), maskedInput: honest.maskedInput)
     expectRejection(.unknownParticipant(6), by: &session.server) { try $0.receive(fromBeyond) }
     let other = try TestSession(configuration: Self.semiHonest(), seed: 2)
-    let foreign = MaskedInputMessage(
+    let foreign = MaskedInput(
       sessionID: other.server.sessionID, sender: a, maskedInput: honest.maskedInput)
     expectRejection(.sessionMismatch, by: &session.server) { try $0.receive(foreign) }
     #expect(session.server.sum == ModularVector(zeroCount: 6, modulus: try Modulus(1_000)))
@@ -160,7 +160,7 @@ func expectRejection<Result>(
     var session = try TestSession(configuration: configuration)
     let a = session.id(1)
     let announcer = session.server
-    var messages: [ParticipantID: AdvertiseKeysMessage] = [:]
+    var messages: [ParticipantID: KeyAdvertisement] = [:]
     for id in session.ids {
       messages[id] = try session.withClient(id) {
         try $0.advertiseKeys(for: announcer.announcement(for: id))
@@ -173,7 +173,7 @@ func expectRejection<Result>(
     }
     // Other keys for an already advertised client are a duplicate too.
     let other = try #require(messages[session.id(2)])
-    let replacement = AdvertiseKeysMessage(
+    let replacement = KeyAdvertisement(
       sessionID: advertisement.sessionID, sender: a, encryptionKey: other.encryptionKey,
       maskingKey: other.maskingKey, signature: other.signature)
     expectRejection(.duplicateParticipant(a), by: &session.server) {
@@ -182,7 +182,7 @@ func expectRejection<Result>(
     let directories = Dictionary(
       uniqueKeysWithValues: try session.server.closeAdvertiseKeys().map { ($0.recipient, $0) })
 
-    var shares: [ParticipantID: ShareKeysMessage] = [:]
+    var shares: [ParticipantID: KeyShares] = [:]
     for id in session.ids {
       let directory = try #require(directories[id])
       shares[id] = try session.withClient(id) { try $0.shareKeys(for: directory) }
@@ -197,15 +197,15 @@ func expectRejection<Result>(
     for id in session.ids {
       let relay = try #require(relays[id])
       let input = try session.input(for: id)
-      let masked = try session.withClient(id) { try $0.maskedInput(for: relay, input: input) }
+      let masked = try session.withClient(id) { try $0.maskInput(for: relay, input: input) }
       try session.server.receive(masked)
       expectRejection(.duplicateParticipant(id), by: &session.server) { try $0.receive(masked) }
     }
-    let checks = try session.server.closeMaskedInputCollection().consistencyRequests
+    let checks = try session.server.closeMaskedInputs().consistencyRequests
 
     for id in session.ids {
       let check = try #require(checks[id])
-      let signature = try session.withClient(id) { try $0.consistencySignature(for: check) }
+      let signature = try session.withClient(id) { try $0.signSurvivors(for: check) }
       try session.server.receive(signature)
       expectRejection(.duplicateParticipant(id), by: &session.server) {
         try $0.receive(signature)
@@ -216,7 +216,7 @@ func expectRejection<Result>(
 
     for id in session.ids {
       let request = try #require(requests[id])
-      let response = try session.withClient(id) { try $0.unmaskingResponse(for: request) }
+      let response = try session.withClient(id) { try $0.revealShares(for: request) }
       try session.server.receive(response)
       expectRejection(.duplicateParticipant(id), by: &session.server) {
         try $0.receive(response)
@@ -242,13 +242,13 @@ func expectRejection<Result>(
     let forged = Tamper.resigned(
       advertisement, signature: Tamper.flipBit(advertisement.signature, at: 5))
     expectRejection(.invalidSignature(signer: a), by: &session.server) { try $0.receive(forged) }
-    let beyond = AdvertiseKeysMessage(
+    let beyond = KeyAdvertisement(
       sessionID: advertisement.sessionID, sender: try participant(6),
       encryptionKey: advertisement.encryptionKey, maskingKey: advertisement.maskingKey,
       signature: advertisement.signature)
     expectRejection(.unknownParticipant(6), by: &session.server) { try $0.receive(beyond) }
     let other = try TestSession(configuration: configuration, seed: 2)
-    let foreign = AdvertiseKeysMessage(
+    let foreign = KeyAdvertisement(
       sessionID: other.server.sessionID, sender: a, encryptionKey: advertisement.encryptionKey,
       maskingKey: advertisement.maskingKey, signature: advertisement.signature)
     expectRejection(.sessionMismatch, by: &session.server) { try $0.receive(foreign) }
@@ -270,14 +270,14 @@ func expectRejection<Result>(
     let relays = try session.shareKeys(directories)
     let checks = try session.maskedInputs(relays, excluding: [dropped]).consistencyRequests
     let check = try #require(checks[a])
-    let signature = try session.withClient(a) { try $0.consistencySignature(for: check) }
+    let signature = try session.withClient(a) { try $0.signSurvivors(for: check) }
     let otherSet = try #require(session.identityKeys[a]).signature(
-      for: ConsistencySignatureMessage.signedBytes(
+      for: ConsistencySignature.signedBytes(
         sessionID: check.sessionID, survivors: Array(session.ids.prefix(3))))
-    let wrongSet = ConsistencySignatureMessage(
+    let wrongSet = ConsistencySignature(
       sessionID: check.sessionID, sender: a, signature: otherSet)
     expectRejection(.invalidSignature(signer: a), by: &session.server) { try $0.receive(wrongSet) }
-    let fromDropped = ConsistencySignatureMessage(
+    let fromDropped = ConsistencySignature(
       sessionID: check.sessionID, sender: dropped, signature: signature.signature)
     expectRejection(.unknownParticipant(dropped.rawValue), by: &session.server) {
       try $0.receive(fromDropped)
@@ -304,7 +304,7 @@ func expectRejection<Result>(
       configuration: configuration, randomSource: .insecureDeterministic(seed: 1 << 20))
     #expect(server.nonce == session.server.nonce && server.sessionID == session.server.sessionID)
     var clients = session.clients
-    var advertisements: [ParticipantID: AdvertiseKeysMessage] = [:]
+    var advertisements: [ParticipantID: KeyAdvertisement] = [:]
     for id in session.ids {
       var client = try #require(clients[id])
       advertisements[id] = try client.advertiseKeys(for: server.announcement(for: id))
@@ -341,9 +341,8 @@ func expectRejection<Result>(
     #expect(honest.shares.map(\.peer) == neighbors)
     let box = honest.shares[0].box
 
-    func message(_ shares: [EncryptedShare], from sender: ParticipantID? = nil) -> ShareKeysMessage
-    {
-      ShareKeysMessage(
+    func message(_ shares: [EncryptedShare], from sender: ParticipantID? = nil) -> KeyShares {
+      KeyShares(
         sessionID: honest.sessionID, sender: sender ?? a, shares: shares,
         selfMaskSeedCommitment: honest.selfMaskSeedCommitment)
     }
@@ -391,11 +390,11 @@ func expectRejection<Result>(
     let dropped = session.id(5)
     let requests = try session.runToUnmasking(dropouts: [dropped: .maskedInputCollection])
     let request = try #require(requests[a])
-    let honest = try session.withClient(a) { try $0.unmaskingResponse(for: request) }
+    let honest = try session.withClient(a) { try $0.revealShares(for: request) }
     #expect(
       honest.shares.map(\.kind) == [.selfMaskSeed, .selfMaskSeed, .selfMaskSeed, .maskingKey])
     let requestB = try #require(requests[b])
-    let fromB = try session.withClient(b) { try $0.unmaskingResponse(for: requestB) }
+    let fromB = try session.withClient(b) { try $0.revealShares(for: requestB) }
 
     func response(_ shares: [RevealedShare], from sender: ParticipantID? = nil) -> UnmaskingResponse
     {
@@ -506,7 +505,7 @@ func expectRejection<Result>(
       for id in ids {
         let relay = try #require(relays[id])
         let input = try session.input(for: id)
-        let message = try session.withClient(id) { try $0.maskedInput(for: relay, input: input) }
+        let message = try session.withClient(id) { try $0.maskInput(for: relay, input: input) }
         try session.server.receive(message)
       }
     }
@@ -514,18 +513,18 @@ func expectRejection<Result>(
     expectRejection(
       .tooFewSurvivors(round: .maskedInputCollection, needed: 4, remaining: 3),
       by: &session.server
-    ) { try $0.closeMaskedInputCollection() }
+    ) { try $0.closeMaskedInputs() }
     #expect(session.server.phase == .collectingMaskedInputs)
     // Client 4 is late but not lost; client 5 drops.
     try send(inputs: [session.id(4)])
-    let requests = try session.server.closeMaskedInputCollection().unmaskingRequests
+    let requests = try session.server.closeMaskedInputs().unmaskingRequests
     let survivors = Array(session.ids.prefix(4))
     #expect(requests.keys.sorted() == survivors)
 
     func send(responses ids: [ParticipantID]) throws {
       for id in ids {
         let request = try #require(requests[id])
-        let message = try session.withClient(id) { try $0.unmaskingResponse(for: request) }
+        let message = try session.withClient(id) { try $0.revealShares(for: request) }
         try session.server.receive(message)
       }
     }

@@ -26,13 +26,13 @@ struct TestSession {
   var clients: [ParticipantID: AggregationClient]
 
   /// Round 0: the advertisements the clients sent.
-  var sentAdvertisements: [ParticipantID: AdvertiseKeysMessage] = [:]
+  var sentAdvertisements: [ParticipantID: KeyAdvertisement] = [:]
   /// Round 1: the encrypted shares the clients sent.
-  var sentShares: [ParticipantID: ShareKeysMessage] = [:]
+  var sentShares: [ParticipantID: KeyShares] = [:]
   /// Round 2: the masked inputs the clients sent.
-  var sentMaskedInputs: [ParticipantID: MaskedInputMessage] = [:]
+  var sentMaskedInputs: [ParticipantID: MaskedInput] = [:]
   /// Round 3: the consistency signatures the clients sent.
-  var sentSignatures: [ParticipantID: ConsistencySignatureMessage] = [:]
+  var sentSignatures: [ParticipantID: ConsistencySignature] = [:]
   /// Round 4: the unmasking responses the clients sent.
   var sentResponses: [ParticipantID: UnmaskingResponse] = [:]
 
@@ -121,7 +121,7 @@ struct TestSession {
 
   /// Round 0: every client but `excluding` advertises its keys; returns the key directories.
   mutating func advertiseKeys(excluding: Set<ParticipantID> = []) throws
-    -> [ParticipantID: KeyDirectoryMessage]
+    -> [ParticipantID: KeyDirectory]
   {
     let announcer = server
     for id in ids where !excluding.contains(id) {
@@ -137,8 +137,8 @@ struct TestSession {
 
   /// Round 1: the directories' recipients but `excluding` send their shares; returns the relays.
   mutating func shareKeys(
-    _ directories: [ParticipantID: KeyDirectoryMessage], excluding: Set<ParticipantID> = []
-  ) throws -> [ParticipantID: ShareRelayMessage] {
+    _ directories: [ParticipantID: KeyDirectory], excluding: Set<ParticipantID> = []
+  ) throws -> [ParticipantID: ShareRelay] {
     for (id, directory) in answering(directories, excluding: excluding) {
       let message = try withClient(id) { try $0.shareKeys(for: directory) }
       sentShares[id] = message
@@ -150,15 +150,15 @@ struct TestSession {
   /// Round 2: the relays' recipients but `excluding` send their masked inputs; returns what the
   /// server asks next.
   mutating func maskedInputs(
-    _ relays: [ParticipantID: ShareRelayMessage], excluding: Set<ParticipantID> = []
+    _ relays: [ParticipantID: ShareRelay], excluding: Set<ParticipantID> = []
   ) throws -> AggregationServer.SurvivorRequests {
     for (id, relay) in answering(relays, excluding: excluding) {
       let input = try input(for: id)
-      let message = try withClient(id) { try $0.maskedInput(for: relay, input: input) }
+      let message = try withClient(id) { try $0.maskInput(for: relay, input: input) }
       sentMaskedInputs[id] = message
       try server.receive(message)
     }
-    return try server.closeMaskedInputCollection()
+    return try server.closeMaskedInputs()
   }
 
   /// Round 3 (active mode): the requests' recipients but `excluding` sign; returns the unmasking
@@ -167,7 +167,7 @@ struct TestSession {
     _ requests: [ParticipantID: ConsistencyCheckRequest], excluding: Set<ParticipantID> = []
   ) throws -> [ParticipantID: UnmaskingRequest] {
     for (id, request) in answering(requests, excluding: excluding) {
-      let message = try withClient(id) { try $0.consistencySignature(for: request) }
+      let message = try withClient(id) { try $0.signSurvivors(for: request) }
       sentSignatures[id] = message
       try server.receive(message)
     }
@@ -181,7 +181,7 @@ struct TestSession {
     _ requests: [ParticipantID: UnmaskingRequest], excluding: Set<ParticipantID> = []
   ) throws -> AggregationResult {
     for (id, request) in answering(requests, excluding: excluding) {
-      let message = try withClient(id) { try $0.unmaskingResponse(for: request) }
+      let message = try withClient(id) { try $0.revealShares(for: request) }
       sentResponses[id] = message
       try server.receive(message)
     }
@@ -239,10 +239,10 @@ enum Tamper {
   }
 
   /// `message` with another signature.
-  static func resigned(_ message: AdvertiseKeysMessage, signature: [UInt8])
-    -> AdvertiseKeysMessage
+  static func resigned(_ message: KeyAdvertisement, signature: [UInt8])
+    -> KeyAdvertisement
   {
-    AdvertiseKeysMessage(
+    KeyAdvertisement(
       sessionID: message.sessionID, sender: message.sender, encryptionKey: message.encryptionKey,
       maskingKey: message.maskingKey, signature: signature)
   }

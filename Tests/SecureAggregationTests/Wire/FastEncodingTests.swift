@@ -26,7 +26,7 @@ import Testing
         let id = try #require(ParticipantID(sender))
         let session = try SessionID(bytes: (0..<32).map { UInt8($0 * 7 & 0xFF) })
         let message = ClientMessage.maskedInput(
-          MaskedInputMessage(sessionID: session, sender: id, maskedInput: vector))
+          MaskedInput(sessionID: session, sender: id, maskedInput: vector))
         #expect(
           message.serializedBytes() == message.protobufSerializedBytes(),
           "\(count) elements mod \(modulus), sender \(sender)")

@@ -142,17 +142,17 @@ extension ClientMessage {
 }
 
 extension ClientMessage {
-  var advertiseKeys: AdvertiseKeysMessage? {
+  var advertiseKeys: KeyAdvertisement? {
     if case .advertiseKeys(let message) = self { return message }
     return nil
   }
 
-  var shareKeys: ShareKeysMessage? {
+  var shareKeys: KeyShares? {
     if case .shareKeys(let message) = self { return message }
     return nil
   }
 
-  var maskedInput: MaskedInputMessage? {
+  var maskedInput: MaskedInput? {
     if case .maskedInput(let message) = self { return message }
     return nil
   }
@@ -347,7 +347,7 @@ extension ServerMessage {
   let configuration: AggregationConfiguration
   let session: RecordedSession
   let sessionID: [UInt8]
-  let advertisement: AdvertiseKeysMessage
+  let advertisement: KeyAdvertisement
   let box: [UInt8]
   let vector: ModularVector
   let signature: [UInt8]
@@ -425,7 +425,7 @@ extension ServerMessage {
     #expect(
       client(4, maskedInput(packed()))
         == .client(
-          .maskedInput(MaskedInputMessage(sessionID: id, sender: one, maskedInput: vector))))
+          .maskedInput(MaskedInput(sessionID: id, sender: one, maskedInput: vector))))
     let survivors = try [1, 2, 3, 4].map(participant)
     #expect(
       server(6, unmaskingRequest())

@@ -14,8 +14,8 @@ struct AttackSession {
   var refusals: [SecureAggregationError] = []
   var serverRejections: [SecureAggregationError] = []
   /// What the clients sent in rounds 1, 2 and 4.
-  var sentShares: [ParticipantID: ShareKeysMessage] = [:]
-  var maskedInputs: [ParticipantID: MaskedInputMessage] = [:]
+  var sentShares: [ParticipantID: KeyShares] = [:]
+  var maskedInputs: [ParticipantID: MaskedInput] = [:]
   var sentResponses: [ParticipantID: UnmaskingResponse] = [:]
 
   init(configuration: AggregationConfiguration, seed: UInt64) throws(SecureAggregationError) {
@@ -71,8 +71,8 @@ struct AttackSession {
 
   /// Round 0; `forge` may replace a client's advertisement.
   mutating func advertiseKeys(
-    forge: (AdvertiseKeysMessage) -> AdvertiseKeysMessage = { $0 }
-  ) throws(SecureAggregationError) -> [KeyDirectoryMessage] {
+    forge: (KeyAdvertisement) -> KeyAdvertisement = { $0 }
+  ) throws(SecureAggregationError) -> [KeyDirectory] {
     for id in configuration.participantIDs {
       let announcement = SessionAnnouncement(
         nonce: server.nonce, sessionID: server.sessionID, recipient: id)
@@ -88,8 +88,8 @@ struct AttackSession {
     return try server.closeAdvertiseKeys()
   }
 
-  mutating func shareKeys(_ directories: [KeyDirectoryMessage]) throws(SecureAggregationError)
-    -> [ShareRelayMessage]
+  mutating func shareKeys(_ directories: [KeyDirectory]) throws(SecureAggregationError)
+    -> [ShareRelay]
   {
     for directory in directories {
       guard
@@ -105,7 +105,7 @@ struct AttackSession {
     return try server.closeShareKeys()
   }
 
-  mutating func maskedInputs(_ relays: [ShareRelayMessage]) throws(SecureAggregationError)
+  mutating func maskedInputs(_ relays: [ShareRelay]) throws(SecureAggregationError)
     -> AggregationServer.SurvivorRequests
   {
     for relay in relays {
@@ -114,13 +114,13 @@ struct AttackSession {
         let message = client(
           relay.recipient,
           { client throws(SecureAggregationError) in
-            try client.maskedInput(for: relay, input: input)
+            try client.maskInput(for: relay, input: input)
           })
       else { continue }
       maskedInputs[relay.recipient] = message
       deliver(.maskedInput(message))
     }
-    return try server.closeMaskedInputCollection()
+    return try server.closeMaskedInputs()
   }
 
   mutating func consistencyCheck(_ requests: [ConsistencyCheckRequest])
@@ -131,7 +131,7 @@ struct AttackSession {
         let message = client(
           request.recipient,
           { client throws(SecureAggregationError) in
-            try client.consistencySignature(for: request)
+            try client.signSurvivors(for: request)
           })
       else { continue }
       deliver(.consistencySignature(message))
@@ -149,7 +149,7 @@ struct AttackSession {
         let message = client(
           request.recipient,
           { client throws(SecureAggregationError) in
-            try client.unmaskingResponse(for: request)
+            try client.revealShares(for: request)
           })
       else { continue }
       sentResponses[request.recipient] = message
@@ -159,7 +159,7 @@ struct AttackSession {
 
   /// Rounds 0 to 3 honestly (after `forge` in round 0); the unmasking requests.
   mutating func runToUnmasking(
-    forge: (AdvertiseKeysMessage) -> AdvertiseKeysMessage = { $0 }
+    forge: (KeyAdvertisement) -> KeyAdvertisement = { $0 }
   ) throws(SecureAggregationError) -> [UnmaskingRequest] {
     let relays = try shareKeys(advertiseKeys(forge: forge))
     switch try maskedInputs(relays) {

@@ -18,11 +18,11 @@ extension AttackSimulation {
       let identity = session.identityKeys[hostile]
       requests = try session.runToUnmasking { message in
         guard message.sender == hostile, let weak else { return message }
-        let forged = AdvertiseKeysMessage(
+        let forged = KeyAdvertisement(
           sessionID: message.sessionID, sender: hostile, encryptionKey: message.encryptionKey,
           maskingKey: weak, signature: [])
         // The hostile client signs its own forgery in active mode.
-        return AdvertiseKeysMessage(
+        return KeyAdvertisement(
           sessionID: message.sessionID, sender: hostile, encryptionKey: message.encryptionKey,
           maskingKey: weak,
           signature: identity.map { $0.signature(for: forged.signedBytes) } ?? [])
@@ -93,9 +93,9 @@ extension AttackSimulation {
         let answered = session.client(id) { client throws(SecureAggregationError) -> Bool in
           switch message {
           case .keyDirectory(let directory): _ = try client.shareKeys(for: directory)
-          case .shareRelay(let relay): _ = try client.maskedInput(for: relay, input: input)
-          case .consistencyCheck(let check): _ = try client.consistencySignature(for: check)
-          case .unmasking(let request): _ = try client.unmaskingResponse(for: request)
+          case .shareRelay(let relay): _ = try client.maskInput(for: relay, input: input)
+          case .consistencyCheck(let check): _ = try client.signSurvivors(for: check)
+          case .unmasking(let request): _ = try client.revealShares(for: request)
           case .announcement(let announcement): _ = try client.advertiseKeys(for: announcement)
           }
           return true

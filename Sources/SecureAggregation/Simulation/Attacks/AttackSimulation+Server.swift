@@ -47,7 +47,7 @@ extension AttackSimulation {
         let response = session.client(
           request.recipient,
           { client throws(SecureAggregationError) in
-            try client.unmaskingResponse(for: request)
+            try client.revealShares(for: request)
           })
       else { continue }
       session.sentResponses[request.recipient] = response
@@ -84,14 +84,14 @@ extension AttackSimulation {
         let message = session.client(
           id,
           { client throws(SecureAggregationError) in
-            try client.consistencySignature(for: check)
+            try client.signSurvivors(for: check)
           })
       else { continue }
       signatures[id] = message.signature
     }
     return signatures.keys.sorted().map { id in
       let set = shown(id)
-      let bytes = ConsistencySignatureMessage.signedBytes(sessionID: sessionID, survivors: set)
+      let bytes = ConsistencySignature.signedBytes(sessionID: sessionID, survivors: set)
       let neighbors = graph.neighbors(of: id).compactMap { neighbor -> ParticipantSignature? in
         if let key = session.identityKeys[neighbor], corrupt.contains(neighbor) {
           return ParticipantSignature(signer: neighbor, signature: key.signature(for: bytes))

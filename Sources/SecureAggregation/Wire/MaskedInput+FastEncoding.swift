@@ -6,7 +6,7 @@
 /// `ClientMessage` with its `masked_input` body: fields in number order, proto3 zero values
 /// omitted — straight into the output, which the wire tests check against SwiftProtobuf's own
 /// serialization.
-extension MaskedInputMessage {
+extension MaskedInput {
   func clientMessageBytes(version: UInt32) -> [UInt8] {
     let vector = maskedInput
     let length = UInt64(vector.count)
