@@ -31,6 +31,24 @@ public final class ChaChaRandomNumberGenerator: RandomNumberGenerator {
     position = Self.bufferByteCount
   }
 
+  /// A generator keyed by a 256-bit secret: the same key always gives the same stream, so a
+  /// server that keeps the key (as it keeps any secret) can draw the same values again after a
+  /// restart. As unpredictable as the key is secret; make the key with `SymmetricKey()`.
+  ///
+  /// - Throws: ``AggregationCryptoError/invalidByteCount(parameter:expected:actual:)`` for a key
+  ///   that is not 32 bytes.
+  public convenience init(key: SymmetricKey) throws(AggregationCryptoError) {
+    guard key.byteCount == ChaCha20.keyByteCount else {
+      throw .invalidByteCount(
+        parameter: "key", expected: ChaCha20.keyByteCount, actual: key.byteCount)
+    }
+    var bytes = SecureBytes(zeroedCount: ChaCha20.keyByteCount)
+    bytes.withUnsafeMutableBytes { target in
+      key.withUnsafeBytes { source in target.copyMemory(from: source) }
+    }
+    self.init(key: bytes)
+  }
+
   /// A generator seeded with 256 bits from the system's secure generator.
   public convenience init() {
     self.init(key: SecureBytes(randomCount: ChaCha20.keyByteCount))

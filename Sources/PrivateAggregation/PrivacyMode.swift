@@ -1,7 +1,7 @@
 public import DifferentialPrivacy
 
 /// Who adds the noise that makes the released sum differentially private.
-public enum PrivacyMode: Sendable, Hashable {
+public enum PrivacyMode: Sendable, Hashable, Codable {
   /// Secure aggregation only: the server learns the exact sum of the survivors' quantized
   /// vectors and nothing else, but the sum itself is not differentially private. The
   /// quantization error is bounded and stated (``AggregationPlan/quantizationErrorBound``).
@@ -54,7 +54,7 @@ public enum PrivacyMode: Sendable, Hashable {
 }
 
 /// How much noise the release carries: a noise multiplier, or a target ε to calibrate one for.
-public enum NoiseLevel: Sendable, Hashable {
+public enum NoiseLevel: Sendable, Hashable, Codable {
   /// The noise multiplier z: the standard deviation of the total noise in the released sum
   /// divided by the update's L2 sensitivity bound (w_max·C for weighted aggregation), for the
   /// update and every extra coordinate together — a release with the privacy of a Gaussian at z.
@@ -65,7 +65,7 @@ public enum NoiseLevel: Sendable, Hashable {
 }
 
 /// How the clients' vectors are weighted in the sum and the mean.
-public enum Weighting: Sendable, Hashable {
+public enum Weighting: Sendable, Hashable, Codable {
   /// Every client counts once: the mean divides the sum by the number of survivors (public).
   case uniform
   /// Each client's vector is multiplied by its weight (FedAvg: its example count), clamped to
@@ -79,7 +79,7 @@ public enum Weighting: Sendable, Hashable {
 /// The securely summed total weight is itself a release about the clients: dividing by it
 /// without noise would leak it for free. So it is either public — a number fixed before the
 /// round, such as the expected total weight — or summed with noise and accounted for.
-public enum WeightDenominator: Sendable, Hashable {
+public enum WeightDenominator: Sendable, Hashable, Codable {
   /// A public total weight W, fixed before the round; the mean is the sum divided by W.
   case fixed(Double)
   /// The total weight travels in the masked vector as an extra coordinate with noise of standard

@@ -7,7 +7,9 @@ public import SecureAggregation
 ///
 /// A plain value: set what you need, keep the defaults for the rest, and build an
 /// ``AggregationPlan`` from it, which validates every parameter (naming the one that fails and
-/// what would fit) and calibrates the noise, before any round starts.
+/// what would fit) and calibrates the noise, before any round starts. It is `Codable`, so a
+/// service can store a round's configuration and rebuild the same plan after a restart (the
+/// plan validates a decoded configuration like any other; see <doc:ResumingARound>).
 ///
 /// ```swift
 /// var configuration = PrivateAggregationConfiguration(
@@ -15,7 +17,7 @@ public import SecureAggregation
 /// configuration.bits = 20
 /// let plan = try AggregationPlan(configuration)
 /// ```
-public struct PrivateAggregationConfiguration: Sendable, Hashable {
+public struct PrivateAggregationConfiguration: Sendable, Hashable, Codable {
   /// The number of clients n invited to each round, 2...65,535.
   public var clientCount: Int
   /// The shapes of the tensors each update is made of (row-major); one shape `[m]` for a flat

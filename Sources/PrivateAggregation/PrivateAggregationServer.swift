@@ -56,7 +56,16 @@ public struct PrivateAggregationServer {
   /// The secure-aggregation server underneath.
   public private(set) var protocolServer: AggregationServer
   /// The server's randomness for central noise: securely seeded unless made for tests.
-  private let generator: ChaChaRandomNumberGenerator
+  private let noise: NoiseSource
+
+  /// Where the central noise comes from.
+  private enum NoiseSource {
+    /// A generator, advanced by each draw.
+    case stream(ChaChaRandomNumberGenerator)
+    /// A stored key: every finishing attempt draws from a fresh generator with this key, so a
+    /// resumed server draws exactly the noise the stopped one would have.
+    case key(SymmetricKey)
+  }
 
   /// A server whose nonce and central noise come from `randomSource`: the system's secure
   /// generator unless a test passes ``RandomSource/insecureDeterministic(seed:)``.
@@ -100,7 +109,44 @@ public struct PrivateAggregationServer {
     self.plan = plan
     self.ledger = ledger
     protocolServer = server
-    generator = noiseGenerator
+    noise = .stream(noiseGenerator)
+  }
+
+  /// A server that resumes, or begins durably, the session of `nonce`, drawing its central noise
+  /// from `noiseKey`: a service stores the nonce and the key when the round begins, and after a
+  /// restart makes the server again from them and replays, in order, every client message it
+  /// accepted and every ``advance()`` it made. The replayed server is the one that stopped, and
+  /// it draws exactly the noise the stopped one would have, so a round never releases two
+  /// different noisy sums.
+  ///
+  /// This initializer charges no ledger: charge the round once, when it begins (in the same
+  /// transaction that stores the nonce and the key), with ``AggregationPlan/roundPrivacy(orders:)``.
+  ///
+  /// - Parameters:
+  ///   - plan: the round's plan.
+  ///   - identityDirectory: active mode: the participants' identity public keys.
+  ///   - nonce: the session's 32-byte nonce.
+  ///   - noiseKey: a 32-byte secret key made for this round (`SymmetricKey()`), kept as secret
+  ///     as the server's other keys: whoever knows it knows the central noise.
+  /// - Throws: ``PrivateAggregationError/secureAggregation(_:)`` for a nonce that is not 32 bytes
+  ///   and ``PrivateAggregationError/invalidParameter(name:value:expected:)`` for a key that is
+  ///   not 32 bytes.
+  public init(
+    plan: AggregationPlan, identityDirectory: [ParticipantID: IdentityPublicKey] = [:],
+    nonce: [UInt8], noiseKey: SymmetricKey
+  ) throws(PrivateAggregationError) {
+    guard noiseKey.byteCount == 32 else {
+      throw .invalidParameter(
+        name: "noiseKey", value: "\(noiseKey.byteCount) bytes", expected: "32 bytes")
+    }
+    protocolServer = try PrivateAggregationError.liftingProtocolError {
+      () throws(SecureAggregationError) in
+      try AggregationServer(
+        configuration: plan.secureAggregation, identityDirectory: identityDirectory, nonce: nonce)
+    }
+    self.plan = plan
+    ledger = nil
+    noise = .key(noiseKey)
   }
 
   /// The session id (every message of the round carries it).
@@ -140,7 +186,17 @@ public struct PrivateAggregationServer {
       protocolServer = copy
       return .send(messages)
     case .finished(let result):
-      var random = generator
+      var random: ChaChaRandomNumberGenerator
+      switch noise {
+      case .stream(let generator): random = generator
+      case .key(let key):
+        // The key's length was checked when the server was made.
+        guard let fresh = try? ChaChaRandomNumberGenerator(key: key) else {
+          throw .invalidParameter(
+            name: "noiseKey", value: "\(key.byteCount) bytes", expected: "32 bytes")
+        }
+        random = fresh
+      }
       let release = try SumDecoder(plan: plan).decode(
         result.sum, survivors: result.survivors.count, sessionID: sessionID, using: &random)
       protocolServer = copy

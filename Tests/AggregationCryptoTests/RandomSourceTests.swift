@@ -37,4 +37,19 @@ import Testing
     #expect(
       (0..<4).map { _ in first.next() } != (0..<4).map { _ in second.next() })
   }
+
+  /// A generator keyed by a stored secret gives the same stream every time it is made from that
+  /// key, another key another stream; a key of the wrong length is refused.
+  @Test func keyedGeneratorsRepeatTheirStream() throws {
+    let key = SymmetricKey()
+    let first = try ChaChaRandomNumberGenerator(key: key)
+    let again = try ChaChaRandomNumberGenerator(key: key)
+    let other = try ChaChaRandomNumberGenerator(key: SymmetricKey())
+    let stream = (0..<8).map { _ in first.next() }
+    #expect(stream == (0..<8).map { _ in again.next() })
+    #expect(stream != (0..<8).map { _ in other.next() })
+    #expect(
+      throws: AggregationCryptoError.invalidByteCount(parameter: "key", expected: 32, actual: 16)
+    ) { _ = try ChaChaRandomNumberGenerator(key: SymmetricKey(randomByteCount: 16)) }
+  }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The discrete noise the clients add in distributed DP.
-public enum DistributedMechanism: String, Sendable, Hashable, CaseIterable {
+public enum DistributedMechanism: String, Sendable, Hashable, Codable, CaseIterable {
   /// Each client adds discrete Gaussian noise (``DistributedDiscreteGaussian``).
   case discreteGaussian = "distributed-gaussian"
   /// Each client adds Skellam noise (``DistributedSkellam``).

@@ -13,7 +13,7 @@
 /// would fit, so a bad configuration fails before any round starts.
 public struct AggregationConfiguration: Sendable, Hashable {
   /// Which clients exchange masks and key shares.
-  public enum Graph: Sendable, Hashable {
+  public enum Graph: Sendable, Hashable, Codable {
     /// Every client is every other client's neighbour (SecAgg, Bonawitz et al. 2017).
     case complete
     /// A random Harary graph in which every client has `degree` neighbours, an even number in
@@ -23,7 +23,7 @@ public struct AggregationConfiguration: Sendable, Hashable {
   }
 
   /// The adversary the protocol defends against.
-  public enum SecurityMode: String, Sendable, Hashable, CaseIterable {
+  public enum SecurityMode: String, Sendable, Hashable, Codable, CaseIterable {
     /// The server and colluding clients follow the protocol but try to learn more from what they
     /// see.
     case semiHonest = "semi-honest"

@@ -90,13 +90,34 @@ public struct AggregationServer {
   ) throws(SecureAggregationError) {
     try self.init(
       configuration: configuration, identityDirectory: identityDirectory,
-      nonce: SecureBytes(randomCount: SessionID.nonceByteCount, from: randomSource).unprotectedArray
-    )
+      raw: SecureBytes(randomCount: SessionID.nonceByteCount, from: randomSource).unprotectedArray)
+  }
+
+  /// A server for the session of `nonce`: to resume a session after a restart, make the server
+  /// with the nonce it announced and replay, in order, every client message it accepted and
+  /// every ``advance()`` it made. The server is deterministic given its nonce, so the replayed
+  /// server is the one that stopped — same session id, same graph, same running sum.
+  ///
+  /// - Parameters:
+  ///   - configuration: The session's parameters.
+  ///   - identityDirectory: Active mode: the participants' identity public keys.
+  ///   - nonce: The session's 32-byte nonce, as stored when the session began.
+  /// - Throws: ``SecureAggregationError/invalidParameter(name:value:expected:)`` for a nonce that
+  ///   is not 32 bytes.
+  public init(
+    configuration: AggregationConfiguration,
+    identityDirectory: [ParticipantID: IdentityPublicKey] = [:], nonce: [UInt8]
+  ) throws(SecureAggregationError) {
+    guard nonce.count == SessionID.nonceByteCount else {
+      throw .invalidParameter(
+        name: "nonce", value: "\(nonce.count) bytes", expected: "\(SessionID.nonceByteCount) bytes")
+    }
+    try self.init(configuration: configuration, identityDirectory: identityDirectory, raw: nonce)
   }
 
   private init(
     configuration: AggregationConfiguration,
-    identityDirectory: [ParticipantID: IdentityPublicKey], nonce: [UInt8]
+    identityDirectory: [ParticipantID: IdentityPublicKey], raw nonce: [UInt8]
   ) throws(SecureAggregationError) {
     let sessionID = try SessionID(configuration: configuration, nonce: nonce)
     self.configuration = configuration
