@@ -18,11 +18,15 @@ let package = Package(
     .library(name: "SecureAggregation", targets: ["SecureAggregation"]),
     .library(name: "DifferentialPrivacy", targets: ["DifferentialPrivacy"]),
     .library(name: "PrivateAggregation", targets: ["PrivateAggregation"]),
+    .library(name: "AggregationService", targets: ["AggregationService"]),
     .executable(name: "private-aggregation", targets: ["PrivateAggregationCLI"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+    // The service only: storage (linking PrivateAggregation alone pulls none of these).
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+    .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
   ],
   targets: [
     .systemLibrary(
@@ -129,6 +133,21 @@ let package = Package(
     .testTarget(
       name: "DigitsTrainingTests",
       dependencies: ["DigitsTraining", "PrivateAggregation"],
+      swiftSettings: strictSettings
+    ),
+    // The deployment shape: durable rounds and the privacy ledger in a store (issue 15).
+    .target(
+      name: "AggregationService",
+      dependencies: [
+        "PrivateAggregation",
+        .product(name: "SQLiteNIO", package: "sqlite-nio"),
+        .product(name: "NIOCore", package: "swift-nio"),
+      ],
+      swiftSettings: strictSettings
+    ),
+    .testTarget(
+      name: "AggregationServiceTests",
+      dependencies: ["AggregationService", "PrivateAggregation"],
       swiftSettings: strictSettings
     ),
     .testTarget(

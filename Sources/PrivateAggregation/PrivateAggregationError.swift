@@ -98,7 +98,7 @@ extension PrivateAggregationError {
   }
 
   /// Runs `body` and converts the protocol's error with ``init(_:)-(SecureAggregationError)``.
-  static func liftingProtocolError<T>(_ body: () throws(SecureAggregationError) -> T)
+  package static func liftingProtocolError<T>(_ body: () throws(SecureAggregationError) -> T)
     throws(PrivateAggregationError) -> T
   {
     do {
@@ -110,7 +110,7 @@ extension PrivateAggregationError {
 
   /// Runs `body` and converts the differential-privacy module's error with
   /// ``init(_:)-(DifferentialPrivacyError)``.
-  static func liftingPrivacyError<T>(_ body: () throws(DifferentialPrivacyError) -> T)
+  package static func liftingPrivacyError<T>(_ body: () throws(DifferentialPrivacyError) -> T)
     throws(PrivateAggregationError) -> T
   {
     do {

@@ -1,0 +1,201 @@
+public import AggregationCrypto
+import DifferentialPrivacy
+public import PrivateAggregation
+public import SecureAggregation
+
+/// One round whose server survives a crash: every message its server accepts and every phase it
+/// closes is committed to the store before the call returns, so that ``resume(id:store:identityDirectory:)``
+/// rebuilds exactly this round after the process dies at any moment (`kill -9` included).
+///
+/// It drives a `PrivateAggregationServer` made from a stored nonce and noise key (see
+/// *Resuming a round after a restart* in PrivateAggregation's documentation): a resumed round
+/// draws the central noise the stopped one would have, and the release is stored in the same
+/// transaction that closes the last phase, so one round never releases two different noisy sums.
+/// The population's ledger is charged once, when the round begins, in the transaction that
+/// stores it: a round its budget cannot pay never starts.
+public struct DurableRound {
+  /// The round's id in the store.
+  public let id: String
+  /// The round's plan.
+  public let plan: AggregationPlan
+  /// The release, once the round has finished.
+  public private(set) var release: StoredRelease?
+  private var server: PrivateAggregationServer?
+  private let store: any RoundStore
+  /// Set when a write failed after the server changed: this value no longer matches the store.
+  private var diverged = false
+
+  private init(
+    id: String, plan: AggregationPlan, server: PrivateAggregationServer?,
+    store: any RoundStore, release: StoredRelease?
+  ) {
+    self.id = id
+    self.plan = plan
+    self.server = server
+    self.store = store
+    self.release = release
+  }
+
+  /// Begins a round: draws its nonce and noise key, charges its population's ledger (when given)
+  /// and stores it, all in one transaction of `store`.
+  ///
+  /// - Parameters:
+  ///   - id: the round's id, unique in the store.
+  ///   - configuration: the round's configuration; its plan is validated first.
+  ///   - population: the population whose ledger pays for the round, and its budget in ε (fixed
+  ///     by the population's first round); `nil` charges nothing.
+  ///   - identityDirectory: active mode: the participants' identity public keys.
+  ///   - store: where the round lives.
+  /// - Throws: ``AggregationServiceError/refused(_:)`` for a configuration whose plan fails,
+  ///   ``AggregationServiceError/budgetExceeded(population:budget:spent:wouldBe:)`` when the
+  ///   population's budget cannot pay (the round is stored as refused and nothing is charged),
+  ///   ``AggregationServiceError/duplicateRound(_:)`` and the store's errors.
+  public static func begin(
+    id: String, configuration: PrivateAggregationConfiguration,
+    population: (name: String, budget: Double)? = nil,
+    identityDirectory: [ParticipantID: IdentityPublicKey] = [:], store: any RoundStore
+  ) async throws(AggregationServiceError) -> DurableRound {
+    let plan: AggregationPlan
+    var charge: RoundCharge?
+    do throws(PrivateAggregationError) {
+      plan = try AggregationPlan(configuration)
+      if let population, let privacy = try plan.roundPrivacy(orders: RDP.defaultOrders) {
+        charge = RoundCharge(
+          population: population.name, budget: population.budget, privacy: privacy)
+      }
+    } catch {
+      throw .refused(error)
+    }
+    let nonce = SecureBytes(randomCount: SessionID.nonceByteCount).unprotectedArray
+    let noiseKey = SymmetricKey()
+    let server: PrivateAggregationServer
+    do throws(PrivateAggregationError) {
+      server = try PrivateAggregationServer(
+        plan: plan, identityDirectory: identityDirectory, nonce: nonce, noiseKey: noiseKey)
+    } catch {
+      throw .refused(error)
+    }
+    try await store.beginRound(
+      RoundRecord(id: id, configuration: configuration, nonce: nonce, noiseKey: noiseKey),
+      charging: charge)
+    return DurableRound(id: id, plan: plan, server: server, store: store, release: nil)
+  }
+
+  /// The round `id` as its store has it: a running round's server rebuilt by replaying its log
+  /// (nothing is charged again), or a finished round with its stored release.
+  ///
+  /// - Throws: ``AggregationServiceError/unknownRound(_:)``,
+  ///   ``AggregationServiceError/roundNotRunning(id:status:)`` for a refused round,
+  ///   ``AggregationServiceError/corruptStore(what:)`` when the log does not replay, and the
+  ///   store's errors.
+  public static func resume(
+    id: String, store: any RoundStore,
+    identityDirectory: [ParticipantID: IdentityPublicKey] = [:]
+  ) async throws(AggregationServiceError) -> DurableRound {
+    guard let stored = try await store.round(id) else { throw .unknownRound(id) }
+    let plan: AggregationPlan
+    do throws(PrivateAggregationError) {
+      plan = try AggregationPlan(stored.record.configuration)
+    } catch {
+      throw .corruptStore(what: "configuration of round \(id) (\(error))")
+    }
+    switch stored.status {
+    case .refused:
+      throw .roundNotRunning(id: id, status: stored.status.rawValue)
+    case .finished:
+      return DurableRound(id: id, plan: plan, server: nil, store: store, release: stored.release)
+    case .running:
+      break
+    }
+    var server: PrivateAggregationServer
+    do throws(PrivateAggregationError) {
+      server = try PrivateAggregationServer(
+        plan: plan, identityDirectory: identityDirectory, nonce: stored.record.nonce,
+        noiseKey: stored.record.noiseKey)
+      for event in stored.events {
+        switch event {
+        case .message(let bytes):
+          let message = try PrivateAggregationError.liftingProtocolError {
+            () throws(SecureAggregationError) in
+            try ClientMessage(serializedBytes: bytes, configuration: plan.secureAggregation)
+          }
+          try server.receive(message)
+        case .advance:
+          _ = try server.advance()
+        }
+      }
+    } catch {
+      throw .corruptStore(what: "log of round \(id) (\(error))")
+    }
+    return DurableRound(id: id, plan: plan, server: server, store: store, release: nil)
+  }
+
+  /// Where the round is (`AggregationServer/Phase/finished` once released).
+  public var phase: AggregationServer.Phase { server?.protocolServer.phase ?? .finished }
+
+  /// The messages that open the session, one per client (empty once finished).
+  public func start() -> [ServerMessage] { server?.start() ?? [] }
+
+  /// Takes one client's reply, as wire bytes, and commits it before returning: when this
+  /// returns, the message survives a crash.
+  ///
+  /// - Throws: ``AggregationServiceError/refused(_:)`` for a message the server refuses (nothing
+  ///   changes), ``AggregationServiceError/roundNotRunning(id:status:)`` once finished,
+  ///   ``AggregationServiceError/mustResume(id:)`` after a failed write, and the store's errors
+  ///   (after which this value must be resumed).
+  public mutating func receive(_ bytes: [UInt8]) async throws(AggregationServiceError) {
+    guard !diverged else { throw .mustResume(id: id) }
+    guard var server else { throw .roundNotRunning(id: id, status: RoundStatus.finished.rawValue) }
+    do throws(PrivateAggregationError) {
+      let message = try PrivateAggregationError.liftingProtocolError {
+        () throws(SecureAggregationError) in
+        try ClientMessage(serializedBytes: bytes, configuration: plan.secureAggregation)
+      }
+      try server.receive(message)
+    } catch {
+      throw .refused(error)
+    }
+    self.server = server
+    do {
+      try await store.append([.message(bytes)], to: id)
+    } catch {
+      diverged = true
+      throw error
+    }
+  }
+
+  /// Closes the phase and commits it: the next messages, or, after the last phase, the release
+  /// (stored, with the close, in one transaction).
+  ///
+  /// - Throws: ``AggregationServiceError/refused(_:)`` when the server cannot close the phase
+  ///   (too few answers; nothing changes), and as ``receive(_:)``.
+  public mutating func advance() async throws(AggregationServiceError) -> RoundStep<StoredRelease> {
+    guard !diverged else { throw .mustResume(id: id) }
+    guard var server else { throw .roundNotRunning(id: id, status: RoundStatus.finished.rawValue) }
+    let step: RoundStep<PrivateAggregationResult>
+    do throws(PrivateAggregationError) {
+      step = try server.advance()
+    } catch {
+      throw .refused(error)
+    }
+    self.server = server
+    do {
+      switch step {
+      case .send(let messages):
+        try await store.append([.advance], to: id)
+        return .send(messages)
+      case .finished(let result):
+        let release = StoredRelease(
+          sum: result.release.sum, mean: result.release.mean,
+          survivors: result.survivors.map(\.index))
+        try await store.finish(id, appending: [.advance], release: release)
+        self.release = release
+        self.server = nil
+        return .finished(release)
+      }
+    } catch {
+      diverged = true
+      throw error
+    }
+  }
+}

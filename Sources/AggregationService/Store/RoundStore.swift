@@ -1,0 +1,119 @@
+public import AggregationCrypto
+public import PrivateAggregation
+
+/// Where a round's durable state lives: its configuration, nonce and noise key, the log of what
+/// its server accepted, its release, and each population's privacy ledger.
+///
+/// Every method is one transaction: it happens whole or not at all, so a process killed at any
+/// moment leaves the store at a transaction boundary, and ``DurableRound/resume(id:store:identityDirectory:)``
+/// rebuilds the round from there.
+public protocol RoundStore: Sendable {
+  /// Begins a round in one transaction: when `population` is given, charges the round's privacy
+  /// to that population's ledger (making the population with `budget` and the configuration's δ
+  /// on its first round), then stores the round as running. A round the budget cannot pay is
+  /// stored as refused, nothing is charged, and ``AggregationServiceError/budgetExceeded(population:budget:spent:wouldBe:)``
+  /// is thrown.
+  func beginRound(_ round: RoundRecord, charging charge: RoundCharge?)
+    async throws(AggregationServiceError)
+
+  /// Appends `events` to the round's log, in order, in one transaction.
+  func append(_ events: [RoundEvent], to roundID: String) async throws(AggregationServiceError)
+
+  /// Appends `events` and stores the release, marking the round finished, in one transaction.
+  func finish(_ roundID: String, appending events: [RoundEvent], release: StoredRelease)
+    async throws(AggregationServiceError)
+
+  /// The round, with its log in order; `nil` when there is no such round.
+  func round(_ id: String) async throws(AggregationServiceError) -> StoredRound?
+
+  /// The population's ledger; `nil` when no round of it has begun.
+  func ledger(of population: String) async throws(AggregationServiceError) -> PrivacyLedger?
+}
+
+/// What a round is made from, stored when it begins.
+public struct RoundRecord: Sendable {
+  /// The round's id, unique in the store.
+  public let id: String
+  /// The configuration (the plan is built from it again on every resume, and validated again).
+  public let configuration: PrivateAggregationConfiguration
+  /// The session's 32-byte nonce.
+  public let nonce: [UInt8]
+  /// The round's 32-byte central-noise key (a secret: whoever has it knows the central noise).
+  public let noiseKey: SymmetricKey
+
+  /// A round record.
+  public init(
+    id: String, configuration: PrivateAggregationConfiguration, nonce: [UInt8],
+    noiseKey: SymmetricKey
+  ) {
+    self.id = id
+    self.configuration = configuration
+    self.nonce = nonce
+    self.noiseKey = noiseKey
+  }
+}
+
+/// The privacy a round charges to its population's ledger when it begins.
+public struct RoundCharge: Sendable {
+  /// The population whose ledger pays.
+  public let population: String
+  /// The population's budget in ε, fixed by its first round.
+  public let budget: Double
+  /// The round's privacy.
+  public let privacy: RoundPrivacy
+
+  /// A charge.
+  public init(population: String, budget: Double, privacy: RoundPrivacy) {
+    self.population = population
+    self.budget = budget
+    self.privacy = privacy
+  }
+}
+
+/// One entry of a round's log: what its server accepted, in order.
+public enum RoundEvent: Sendable, Equatable {
+  /// A client message the server accepted, as its wire bytes.
+  case message([UInt8])
+  /// The server closed a phase (`PrivateAggregationServer/advance()`).
+  case advance
+}
+
+/// Where a round is.
+public enum RoundStatus: String, Sendable, Codable, CaseIterable {
+  /// Taking messages.
+  case running
+  /// Released its result.
+  case finished
+  /// Its population's budget could not pay for it; it never started.
+  case refused
+}
+
+/// A round as stored.
+public struct StoredRound: Sendable {
+  /// What it was made from.
+  public let record: RoundRecord
+  /// Where it is.
+  public let status: RoundStatus
+  /// Its log, in order.
+  public let events: [RoundEvent]
+  /// Its release, once finished.
+  public let release: StoredRelease?
+}
+
+/// What a finished round released: the decoded noised sum and mean, who is in it, and the ε its
+/// population had spent with it.
+public struct StoredRelease: Sendable, Codable, Equatable {
+  /// The decoded sum.
+  public let sum: [Double]
+  /// The decoded mean.
+  public let mean: [Double]
+  /// The ids (1...n) of the clients in the sum.
+  public let survivors: [Int]
+
+  /// A release.
+  public init(sum: [Double], mean: [Double], survivors: [Int]) {
+    self.sum = sum
+    self.mean = mean
+    self.survivors = survivors
+  }
+}

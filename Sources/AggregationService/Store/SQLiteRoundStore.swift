@@ -1,0 +1,361 @@
+import AggregationCrypto
+import Foundation
+import Logging
+import NIOCore
+public import PrivateAggregation
+import SQLiteNIO
+
+/// The embedded store: one SQLite file, in write-ahead-log mode, each operation one
+/// `BEGIN IMMEDIATE` transaction.
+///
+/// A process killed at any moment (`kill -9` included) leaves the file at a transaction
+/// boundary; so does power loss with `synchronous = FULL` (the default here). `BEGIN IMMEDIATE`
+/// takes the write lock at once, so two processes on one file take turns, and the ledger check
+/// and charge of one never interleave with another's.
+///
+/// The noise keys of running rounds are stored in the file: protect it as you protect the
+/// server's other keys. A finished round's key is erased with its log's masked inputs.
+public actor SQLiteRoundStore: RoundStore {
+  private let connection: SQLiteConnection
+  /// Held by one operation at a time: the connection runs one transaction at a time.
+  private var busy = false
+  private var waiting: [CheckedContinuation<Void, Never>] = []
+
+  private init(connection: SQLiteConnection) {
+    self.connection = connection
+  }
+
+  /// Opens (creating if needed) the store at `path`.
+  ///
+  /// - Throws: ``AggregationServiceError/store(operation:reason:)`` when the file cannot be
+  ///   opened or its schema made.
+  public static func open(path: String) async throws(AggregationServiceError) -> SQLiteRoundStore {
+    let connection: SQLiteConnection
+    do {
+      connection = try await SQLiteConnection.open(
+        storage: .file(path: path), logger: Logger(label: "private-aggregation.store"))
+    } catch {
+      throw .store(operation: "open \(path)", reason: "\(error)")
+    }
+    let store = SQLiteRoundStore(connection: connection)
+    try await store.migrate()
+    return store
+  }
+
+  /// Closes the connection; the store cannot be used afterwards.
+  public func close() async {
+    try? await connection.close()
+  }
+
+  // MARK: Schema
+
+  private func migrate() async throws(AggregationServiceError) {
+    try await run("set up the store") { () async throws in
+      _ = try await connection.query("PRAGMA journal_mode = WAL")
+      _ = try await connection.query("PRAGMA synchronous = FULL")
+      _ = try await connection.query("PRAGMA busy_timeout = 10000")
+      _ = try await connection.query(
+        """
+        CREATE TABLE IF NOT EXISTS populations (
+          name TEXT PRIMARY KEY, ledger BLOB NOT NULL)
+        """)
+      _ = try await connection.query(
+        """
+        CREATE TABLE IF NOT EXISTS rounds (
+          id TEXT PRIMARY KEY, configuration BLOB NOT NULL, nonce BLOB NOT NULL,
+          noise_key BLOB, status TEXT NOT NULL, population TEXT, release BLOB)
+        """)
+      _ = try await connection.query(
+        """
+        CREATE TABLE IF NOT EXISTS round_events (
+          round_id TEXT NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL, payload BLOB,
+          PRIMARY KEY (round_id, seq))
+        """)
+    }
+  }
+
+  // MARK: RoundStore
+
+  /// Begins a round (``RoundStore/beginRound(_:charging:)``) under `BEGIN IMMEDIATE`: the
+  /// ledger's read, check and write cannot interleave with another process's.
+  public func beginRound(_ round: RoundRecord, charging charge: RoundCharge?)
+    async throws(AggregationServiceError)
+  {
+    let configuration: [UInt8]
+    do {
+      configuration = Array(try JSONEncoder().encode(round.configuration))
+    } catch {
+      throw .store(operation: "encode the configuration", reason: "\(error)")
+    }
+    var refusal: AggregationServiceError?
+    try await transaction("begin round \(round.id)") { () async throws(AggregationServiceError) in
+      let existing = try await query("SELECT id FROM rounds WHERE id = ?", [.text(round.id)])
+      guard existing.isEmpty else { throw .duplicateRound(round.id) }
+      var status = RoundStatus.running
+      if let charge {
+        let ledger = try await loadLedger(charge.population)
+        let paying: PrivacyLedger
+        if let ledger {
+          guard ledger.budget == charge.budget, ledger.delta == round.configuration.delta else {
+            throw .populationMismatch(
+              population: charge.population,
+              expected: "budget \(ledger.budget.map { "\($0)" } ?? "none"), δ \(ledger.delta)")
+          }
+          paying = ledger
+        } else {
+          do throws(PrivateAggregationError) {
+            paying = try PrivacyLedger(delta: round.configuration.delta, budget: charge.budget)
+          } catch {
+            throw .refused(error)
+          }
+        }
+        do throws(PrivateAggregationError) {
+          try paying.record(charge.privacy)
+        } catch {
+          guard case .privacyBudgetExceeded(let budget, let spent, let wouldBe) = error else {
+            throw .refused(error)
+          }
+          status = .refused
+          refusal = .budgetExceeded(
+            population: charge.population, budget: budget, spent: spent, wouldBe: wouldBe)
+        }
+        if status == .running {
+          try await saveLedger(paying, population: charge.population, isNew: ledger == nil)
+        }
+      }
+      let key: SQLiteData =
+        status == .running
+        ? .blob(ByteBuffer(bytes: round.noiseKey.withUnsafeBytes { Array($0) }))
+        : .null
+      _ = try await query(
+        """
+        INSERT INTO rounds (id, configuration, nonce, noise_key, status, population)
+        VALUES (?, ?, ?, ?, ?, ?)
+        """,
+        [
+          .text(round.id), .blob(ByteBuffer(bytes: configuration)),
+          .blob(ByteBuffer(bytes: round.nonce)), key, .text(status.rawValue),
+          charge.map { .text($0.population) } ?? .null,
+        ])
+    }
+    if let refusal { throw refusal }
+  }
+
+  /// Appends to a running round's log (``RoundStore/append(_:to:)``).
+  public func append(_ events: [RoundEvent], to roundID: String)
+    async throws(AggregationServiceError)
+  {
+    try await transaction("append to round \(roundID)") {
+      () async throws(AggregationServiceError) in
+      try await requireRunning(roundID)
+      try await insert(events, into: roundID)
+    }
+  }
+
+  /// Stores the release and marks the round finished (``RoundStore/finish(_:appending:release:)``);
+  /// the log's masked inputs and the noise key are erased in the same transaction.
+  public func finish(_ roundID: String, appending events: [RoundEvent], release: StoredRelease)
+    async throws(AggregationServiceError)
+  {
+    let encoded: [UInt8]
+    do {
+      encoded = Array(try JSONEncoder().encode(release))
+    } catch {
+      throw .store(operation: "encode the release", reason: "\(error)")
+    }
+    try await transaction("finish round \(roundID)") { () async throws(AggregationServiceError) in
+      try await requireRunning(roundID)
+      try await insert(events, into: roundID)
+      _ = try await query(
+        "UPDATE rounds SET status = ?, release = ?, noise_key = NULL WHERE id = ?",
+        [.text(RoundStatus.finished.rawValue), .blob(ByteBuffer(bytes: encoded)), .text(roundID)])
+      // The log's masked inputs could give the sum without the central noise: once the
+      // release is stored, only the release is kept.
+      _ = try await query("DELETE FROM round_events WHERE round_id = ?", [.text(roundID)])
+    }
+  }
+
+  /// The round and its log (``RoundStore/round(_:)``).
+  public func round(_ id: String) async throws(AggregationServiceError) -> StoredRound? {
+    var result: StoredRound?
+    try await transaction("read round \(id)") { () async throws(AggregationServiceError) in
+      let rows = try await query(
+        "SELECT configuration, nonce, noise_key, status, release FROM rounds WHERE id = ?",
+        [.text(id)])
+      guard let row = rows.first else { return }
+      guard let configurationBytes = row.column("configuration")?.blob.map(Self.bytes),
+        let configuration = try? JSONDecoder().decode(
+          PrivateAggregationConfiguration.self, from: Data(configurationBytes)),
+        let nonce = row.column("nonce")?.blob.map(Self.bytes),
+        let statusName = row.column("status")?.string,
+        let status = RoundStatus(rawValue: statusName)
+      else { throw .corruptStore(what: "round \(id)") }
+      let key = row.column("noise_key")?.blob.map(Self.bytes) ?? []
+      var release: StoredRelease?
+      if let bytes = row.column("release")?.blob.map(Self.bytes) {
+        guard let decoded = try? JSONDecoder().decode(StoredRelease.self, from: Data(bytes)) else {
+          throw .corruptStore(what: "release of round \(id)")
+        }
+        release = decoded
+      }
+      var events: [RoundEvent] = []
+      for event in try await query(
+        "SELECT kind, payload FROM round_events WHERE round_id = ? ORDER BY seq", [.text(id)])
+      {
+        switch event.column("kind")?.integer {
+        case 0: events.append(.advance)
+        case 1:
+          guard let payload = event.column("payload")?.blob.map(Self.bytes) else {
+            throw .corruptStore(what: "event of round \(id)")
+          }
+          events.append(.message(payload))
+        default: throw .corruptStore(what: "event of round \(id)")
+        }
+      }
+      result = StoredRound(
+        record: RoundRecord(
+          id: id, configuration: configuration, nonce: nonce,
+          noiseKey: SymmetricKey(bytes: SecureBytes(key))),
+        status: status, events: events, release: release)
+    }
+    return result
+  }
+
+  /// The population's ledger (``RoundStore/ledger(of:)``).
+  public func ledger(of population: String) async throws(AggregationServiceError)
+    -> PrivacyLedger?
+  {
+    var ledger: PrivacyLedger?
+    try await transaction("read population \(population)") {
+      () async throws(AggregationServiceError) in
+      ledger = try await loadLedger(population)
+    }
+    return ledger
+  }
+
+  // MARK: Helpers
+
+  private static func bytes(_ buffer: ByteBuffer) -> [UInt8] {
+    Array(buffer.readableBytesView)
+  }
+
+  private func loadLedger(_ population: String) async throws(AggregationServiceError)
+    -> PrivacyLedger?
+  {
+    let rows = try await query(
+      "SELECT ledger FROM populations WHERE name = ?", [.text(population)])
+    guard let row = rows.first else { return nil }
+    guard let bytes = row.column("ledger")?.blob.map(Self.bytes),
+      let ledger = try? JSONDecoder().decode(PrivacyLedger.self, from: Data(bytes))
+    else { throw .corruptStore(what: "ledger of population \(population)") }
+    return ledger
+  }
+
+  private func saveLedger(_ ledger: PrivacyLedger, population: String, isNew: Bool)
+    async throws(AggregationServiceError)
+  {
+    let bytes: [UInt8]
+    do {
+      bytes = Array(try JSONEncoder().encode(ledger))
+    } catch {
+      throw .store(operation: "encode the ledger", reason: "\(error)")
+    }
+    if isNew {
+      _ = try await query(
+        "INSERT INTO populations (name, ledger) VALUES (?, ?)",
+        [.text(population), .blob(ByteBuffer(bytes: bytes))])
+    } else {
+      _ = try await query(
+        "UPDATE populations SET ledger = ? WHERE name = ?",
+        [.blob(ByteBuffer(bytes: bytes)), .text(population)])
+    }
+  }
+
+  private func requireRunning(_ roundID: String) async throws(AggregationServiceError) {
+    let rows = try await query("SELECT status FROM rounds WHERE id = ?", [.text(roundID)])
+    guard let status = rows.first?.column("status")?.string else {
+      throw .unknownRound(roundID)
+    }
+    guard status == RoundStatus.running.rawValue else {
+      throw .roundNotRunning(id: roundID, status: status)
+    }
+  }
+
+  private func insert(_ events: [RoundEvent], into roundID: String)
+    async throws(AggregationServiceError)
+  {
+    let rows = try await query(
+      "SELECT COALESCE(MAX(seq), -1) AS last FROM round_events WHERE round_id = ?",
+      [.text(roundID)])
+    var seq = Int(rows.first?.column("last")?.integer ?? -1) + 1
+    for event in events {
+      switch event {
+      case .advance:
+        _ = try await query(
+          "INSERT INTO round_events (round_id, seq, kind, payload) VALUES (?, ?, 0, NULL)",
+          [.text(roundID), .integer(numericCast(seq))])
+      case .message(let bytes):
+        _ = try await query(
+          "INSERT INTO round_events (round_id, seq, kind, payload) VALUES (?, ?, 1, ?)",
+          [.text(roundID), .integer(numericCast(seq)), .blob(ByteBuffer(bytes: bytes))])
+      }
+      seq += 1
+    }
+  }
+
+  private func query(_ sql: String, _ binds: [SQLiteData] = [])
+    async throws(AggregationServiceError) -> [SQLiteRow]
+  {
+    do {
+      return try await connection.query(sql, binds)
+    } catch {
+      throw .store(operation: "run a query", reason: "\(error)")
+    }
+  }
+
+  /// Runs `body` between `BEGIN IMMEDIATE` and `COMMIT`, rolling back when it throws; one
+  /// transaction at a time.
+  private func transaction(
+    _ operation: String, _ body: () async throws(AggregationServiceError) -> Void
+  ) async throws(AggregationServiceError) {
+    await acquire()
+    defer { release() }
+    _ = try await query("BEGIN IMMEDIATE")
+    do {
+      try await body()
+      _ = try await query("COMMIT")
+    } catch {
+      _ = try? await query("ROLLBACK")
+      throw error
+    }
+  }
+
+  /// Runs `body` outside any transaction, mapping its errors.
+  private func run(_ operation: String, _ body: () async throws -> Void)
+    async throws(AggregationServiceError)
+  {
+    await acquire()
+    defer { release() }
+    do {
+      try await body()
+    } catch {
+      throw .store(operation: operation, reason: "\(error)")
+    }
+  }
+
+  private func acquire() async {
+    if busy {
+      await withCheckedContinuation { waiting.append($0) }
+    } else {
+      busy = true
+    }
+  }
+
+  private func release() {
+    if waiting.isEmpty {
+      busy = false
+    } else {
+      waiting.removeFirst().resume()
+    }
+  }
+}

@@ -1,0 +1,179 @@
+import AggregationService
+import Foundation
+import PrivateAggregation
+import Testing
+
+/// Rounds that survive their process: the store is closed and opened again (as after
+/// `kill -9`) at every phase and in the middle of one, and the round finishes exactly.
+@Suite struct DurableRoundTests {
+  /// A fresh store file in the temporary directory.
+  static func storePath() -> String {
+    FileManager.default.temporaryDirectory
+      .appendingPathComponent("durable-\(UUID().uuidString).sqlite").path
+  }
+
+  static func configuration(privacy: PrivacyMode, epsilon: Double = 2)
+    -> PrivateAggregationConfiguration
+  {
+    var configuration = PrivateAggregationConfiguration(
+      clientCount: 8, dimension: 16, clipBound: 1, privacy: privacy,
+      noise: privacy == .none ? nil : .targetEpsilon(epsilon))
+    configuration.graph = .complete
+    configuration.bits = 24
+    configuration.minimumSurvivors = 5
+    configuration.colludingClients = 1
+    return configuration
+  }
+
+  static func update(_ id: ParticipantID) -> [Double] {
+    (0..<16).map { Double((id.index * 5 + $0 * 3) % 11) / 60 }
+  }
+
+  /// Runs round `id` to its end, reopening the store — a new process — after the messages
+  /// counted in `crashAfter` (a running count of accepted messages and advances).
+  static func run(
+    id: String, configuration: PrivateAggregationConfiguration, path: String,
+    crashAfter crashes: Set<Int>
+  ) async throws -> StoredRelease {
+    var store = try await SQLiteRoundStore.open(path: path)
+    var round = try await DurableRound.begin(id: id, configuration: configuration, store: store)
+    var clients: [ParticipantID: PrivateAggregationClient] = [:]
+    for participant in round.plan.secureAggregation.participantIDs {
+      clients[participant] = try PrivateAggregationClient(
+        plan: round.plan, id: participant, update: Self.update(participant))
+    }
+    var count = 0
+    func crashIfDue() async throws {
+      count += 1
+      guard crashes.contains(count) else { return }
+      await store.close()
+      store = try await SQLiteRoundStore.open(path: path)
+      round = try await DurableRound.resume(id: id, store: store)
+    }
+    var messages = round.start()
+    while true {
+      for message in messages {
+        // Client 8 vanishes before its masked input.
+        if case .shareRelay = message, message.recipient.index == 8 { continue }
+        guard let reply = try clients[message.recipient]?.respond(to: message) else { continue }
+        try await round.receive(reply.serializedBytes())
+        try await crashIfDue()
+      }
+      let step = try await round.advance()
+      if case .finished(let release) = step {
+        await store.close()
+        return release
+      }
+      try await crashIfDue()
+      guard case .send(let next) = step else { continue }
+      messages = next
+    }
+  }
+
+  /// Without noise the release is the survivors' exact mean (up to the plan's rounding bound),
+  /// however often the process died: after every phase, and in the middle of each.
+  @Test func aRoundFinishesExactlyWhateverKillsIt() async throws {
+    let configuration = Self.configuration(privacy: .none)
+    let plan = try AggregationPlan(configuration)
+    let survivors = plan.secureAggregation.participantIDs.filter { $0.index != 8 }
+    let truth = (0..<16).map { coordinate in
+      survivors.map { Self.update($0)[coordinate] }.reduce(0, +)
+    }
+    let bound = try #require(plan.quantizationErrorBound)
+    // 8 + 8 + 7 + 7 messages and 4 advances: crash at every one of them, one run each, and all
+    // at once.
+    let total = 8 + 8 + 7 + 7 + 3
+    var schedules = (1...total).map { Set([$0]) }
+    schedules.append(Set(1...total))
+    for crashes in schedules {
+      let path = Self.storePath()
+      let release = try await Self.run(
+        id: "round", configuration: configuration, path: path, crashAfter: crashes)
+      #expect(release.survivors == survivors.map(\.index), "crashes \(crashes.sorted())")
+      for (released, exact) in zip(release.sum, truth) {
+        #expect(abs(released - exact) <= bound, "crashes \(crashes.sorted())")
+      }
+      try? FileManager.default.removeItem(atPath: path)
+    }
+  }
+
+  /// With central noise, a round resumed after every message releases one noised sum; reading
+  /// the round again returns that stored release, never a new draw.
+  @Test func aFinishedRoundKeepsItsOneRelease() async throws {
+    let path = Self.storePath()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let configuration = Self.configuration(privacy: .central)
+    let release = try await Self.run(
+      id: "noised", configuration: configuration, path: path, crashAfter: Set(1...33))
+    #expect(release.survivors.count == 7)
+    let store = try await SQLiteRoundStore.open(path: path)
+    let again = try await DurableRound.resume(id: "noised", store: store)
+    #expect(again.release == release)
+    #expect(again.phase == .finished)
+    let stored = try #require(try await store.round("noised"))
+    #expect(stored.status == .finished)
+    #expect(stored.events.isEmpty)  // the masked inputs are gone once the release is stored
+    await store.close()
+  }
+
+  /// A population's budget pays for one round of ε = 1 out of 1.2, not two: the second is
+  /// refused before it starts, also after the store is reopened, and nothing is charged for it.
+  @Test func theBudgetRefusesARoundBeforeItStarts() async throws {
+    let path = Self.storePath()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let configuration = Self.configuration(privacy: .central, epsilon: 1)
+    var store = try await SQLiteRoundStore.open(path: path)
+    _ = try await DurableRound.begin(
+      id: "first", configuration: configuration, population: ("P", 1.2), store: store)
+    await store.close()
+    store = try await SQLiteRoundStore.open(path: path)
+    await #expect {
+      _ = try await DurableRound.begin(
+        id: "second", configuration: configuration, population: ("P", 1.2), store: store)
+    } throws: { error in
+      guard
+        case .budgetExceeded(let population, let budget, _, let wouldBe) =
+          error as? AggregationServiceError
+      else { return false }
+      return population == "P" && budget == 1.2 && wouldBe > 1.2
+    }
+    let ledger = try #require(try await store.ledger(of: "P"))
+    #expect(ledger.roundsRecorded == 1)
+    #expect(ledger.epsilon.epsilon <= 1.0 + 1e-9)
+    #expect(try await store.round("second")?.status == .refused)
+    await #expect(throws: AggregationServiceError.roundNotRunning(id: "second", status: "refused"))
+    {
+      _ = try await DurableRound.resume(id: "second", store: store)
+    }
+    await store.close()
+  }
+
+  /// Two processes on one store file race to begin rounds that one budget can pay only once:
+  /// exactly one begins.
+  @Test func twoStoresOnOneFileSpendTheBudgetOnce() async throws {
+    let path = Self.storePath()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let configuration = Self.configuration(privacy: .central, epsilon: 1)
+    let first = try await SQLiteRoundStore.open(path: path)
+    let second = try await SQLiteRoundStore.open(path: path)
+    async let a: Bool = Self.begins(id: "a", configuration: configuration, store: first)
+    async let b: Bool = Self.begins(id: "b", configuration: configuration, store: second)
+    let outcomes = try await [a, b]
+    #expect(outcomes.filter { $0 }.count == 1)
+    #expect(try await first.ledger(of: "P")?.roundsRecorded == 1)
+    await first.close()
+    await second.close()
+  }
+
+  static func begins(
+    id: String, configuration: PrivateAggregationConfiguration, store: SQLiteRoundStore
+  ) async throws -> Bool {
+    do {
+      _ = try await DurableRound.begin(
+        id: id, configuration: configuration, population: ("P", 1.2), store: store)
+      return true
+    } catch .budgetExceeded {
+      return false
+    }
+  }
+}
