@@ -176,4 +176,61 @@ import Testing
       return false
     }
   }
+
+  /// A client that sends its reply again — its acknowledgement lost, or the server restarted
+  /// after committing it — gets `duplicate` and changes nothing, before and after a restart;
+  /// other bytes from it for the same phase are refused; the round still finishes exactly.
+  @Test func retriesAreAnsweredOnceAndEquivocationRefused() async throws {
+    let path = Self.storePath()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let configuration = Self.configuration(privacy: .none)
+    var store = try await SQLiteRoundStore.open(path: path)
+    var round = try await DurableRound.begin(id: "r", configuration: configuration, store: store)
+    let plan = round.plan
+    var clients: [ParticipantID: PrivateAggregationClient] = [:]
+    for participant in plan.secureAggregation.participantIDs {
+      clients[participant] = try PrivateAggregationClient(
+        plan: plan, id: participant, update: Self.update(participant))
+    }
+    var sent: [[UInt8]] = []
+    for message in round.start() {
+      guard let reply = try clients[message.recipient]?.respond(to: message) else { continue }
+      let bytes = reply.serializedBytes()
+      #expect(try await round.receive(bytes) == .accepted)
+      #expect(try await round.receive(bytes) == .duplicate)
+      sent.append(bytes)
+    }
+    // A fresh client with the same id advertises other keys: equivocation, refused.
+    let first = try #require(ParticipantID(1))
+    var twin = try PrivateAggregationClient(plan: plan, id: first)
+    let other = try twin.respond(to: try #require(round.start().first))
+    await #expect(
+      throws: AggregationServiceError.refused(.secureAggregation(.duplicateParticipant(first)))
+    ) {
+      try await round.receive(other.serializedBytes())
+    }
+    // After a restart every earlier reply is still a duplicate.
+    await store.close()
+    store = try await SQLiteRoundStore.open(path: path)
+    round = try await DurableRound.resume(id: "r", store: store)
+    for bytes in sent { #expect(try await round.receive(bytes) == .duplicate) }
+    #expect(try await store.round("r")?.events.count == sent.count)
+    await store.close()
+  }
+
+  /// A store dropped without `close()` — a caller that left on an error — closes itself (no
+  /// trap), and what it committed is there when the file is opened again.
+  @Test func aStoreDroppedWithoutClosingKeepsItsCommits() async throws {
+    let path = Self.storePath()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    do {
+      let store = try await SQLiteRoundStore.open(path: path)
+      _ = try await DurableRound.begin(
+        id: "kept", configuration: Self.configuration(privacy: .none), store: store)
+    }
+    try await Task.sleep(for: .milliseconds(200))
+    let store = try await SQLiteRoundStore.open(path: path)
+    #expect(try await store.round("kept")?.status == .running)
+    await store.close()
+  }
 }

@@ -24,16 +24,28 @@ public struct DurableRound {
   private let store: any RoundStore
   /// Set when a write failed after the server changed: this value no longer matches the store.
   private var diverged = false
+  /// SHA-256 of every message the server accepted, so that a client that retries (after a lost
+  /// acknowledgement or a server restart) is answered as before instead of refused.
+  private var acceptedDigests: Set<[UInt8]>
+
+  /// What ``receive(_:)`` did with a message.
+  public enum Receipt: Sendable, Equatable {
+    /// The server took it, and it is committed.
+    case accepted
+    /// The server had taken exactly these bytes already (a retry); nothing changed.
+    case duplicate
+  }
 
   private init(
     id: String, plan: AggregationPlan, server: PrivateAggregationServer?,
-    store: any RoundStore, release: StoredRelease?
+    store: any RoundStore, release: StoredRelease?, acceptedDigests: Set<[UInt8]> = []
   ) {
     self.id = id
     self.plan = plan
     self.server = server
     self.store = store
     self.release = release
+    self.acceptedDigests = acceptedDigests
   }
 
   /// Begins a round: draws its nonce and noise key, charges its population's ledger (when given)
@@ -108,6 +120,7 @@ public struct DurableRound {
       break
     }
     var server: PrivateAggregationServer
+    var digests = Set<[UInt8]>()
     do throws(PrivateAggregationError) {
       server = try PrivateAggregationServer(
         plan: plan, identityDirectory: identityDirectory, nonce: stored.record.nonce,
@@ -120,6 +133,7 @@ public struct DurableRound {
             try ClientMessage(serializedBytes: bytes, configuration: plan.secureAggregation)
           }
           try server.receive(message)
+          digests.insert(SHA256.hash(bytes))
         case .advance:
           _ = try server.advance()
         }
@@ -127,7 +141,8 @@ public struct DurableRound {
     } catch {
       throw .corruptStore(what: "log of round \(id) (\(error))")
     }
-    return DurableRound(id: id, plan: plan, server: server, store: store, release: nil)
+    return DurableRound(
+      id: id, plan: plan, server: server, store: store, release: nil, acceptedDigests: digests)
   }
 
   /// Where the round is (`AggregationServer/Phase/finished` once released).
@@ -137,15 +152,21 @@ public struct DurableRound {
   public func start() -> [ServerMessage] { server?.start() ?? [] }
 
   /// Takes one client's reply, as wire bytes, and commits it before returning: when this
-  /// returns, the message survives a crash.
+  /// returns, the message survives a crash. Bytes the server has already taken are a retry
+  /// (the acknowledgement was lost, or the server restarted): they are answered
+  /// ``Receipt/duplicate`` and change nothing, while other bytes from the same client for the
+  /// same phase are refused.
   ///
   /// - Throws: ``AggregationServiceError/refused(_:)`` for a message the server refuses (nothing
   ///   changes), ``AggregationServiceError/roundNotRunning(id:status:)`` once finished,
   ///   ``AggregationServiceError/mustResume(id:)`` after a failed write, and the store's errors
   ///   (after which this value must be resumed).
-  public mutating func receive(_ bytes: [UInt8]) async throws(AggregationServiceError) {
+  @discardableResult
+  public mutating func receive(_ bytes: [UInt8]) async throws(AggregationServiceError) -> Receipt {
     guard !diverged else { throw .mustResume(id: id) }
     guard var server else { throw .roundNotRunning(id: id, status: RoundStatus.finished.rawValue) }
+    let digest = SHA256.hash(bytes)
+    guard !acceptedDigests.contains(digest) else { return .duplicate }
     do throws(PrivateAggregationError) {
       let message = try PrivateAggregationError.liftingProtocolError {
         () throws(SecureAggregationError) in
@@ -162,6 +183,8 @@ public struct DurableRound {
       diverged = true
       throw error
     }
+    acceptedDigests.insert(digest)
+    return .accepted
   }
 
   /// Closes the phase and commits it: the next messages, or, after the last phase, the release

@@ -20,6 +20,8 @@ public actor SQLiteRoundStore: RoundStore {
   /// Held by one operation at a time: the connection runs one transaction at a time.
   private var busy = false
   private var waiting: [CheckedContinuation<Void, Never>] = []
+  /// Whether ``close()`` ran.
+  private var closed = false
 
   private init(connection: SQLiteConnection) {
     self.connection = connection
@@ -44,7 +46,16 @@ public actor SQLiteRoundStore: RoundStore {
 
   /// Closes the connection; the store cannot be used afterwards.
   public func close() async {
+    guard !closed else { return }
+    closed = true
     try? await connection.close()
+  }
+
+  /// A store dropped without ``close()`` (a caller that left on an error, say) still closes its
+  /// connection: every transaction is committed or rolled back already, and SQLite's own
+  /// close then runs on the connection's thread pool, which keeps it alive until done.
+  deinit {
+    if !closed { _ = connection.close() }
   }
 
   // MARK: Schema
