@@ -26,6 +26,9 @@ public enum AggregationServiceError: Error, Equatable, Sendable {
   /// This in-memory round no longer matches its store (a write failed after the server had
   /// taken a message); make it again with ``DurableRound/resume(id:store:identityDirectory:)``.
   case mustResume(id: String)
+  /// A parameter of the service (a store URL, say) that does not parse: `name` says which,
+  /// `expected` what would.
+  case invalidParameter(name: String, value: String, expected: String)
 }
 
 extension AggregationServiceError: CustomStringConvertible {
@@ -52,6 +55,8 @@ extension AggregationServiceError: CustomStringConvertible {
       return "refused: \(error)"
     case .mustResume(let id):
       return "round \(id) must be resumed from its store"
+    case .invalidParameter(let name, let value, let expected):
+      return "invalid \(name) = \(value); expected \(expected)"
     }
   }
 }
