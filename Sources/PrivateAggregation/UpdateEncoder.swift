@@ -56,13 +56,7 @@ public struct UpdateEncoder: Sendable {
     guard update.count == plan.dimension else {
       throw .dimensionMismatch(expected: plan.dimension, actual: update.count)
     }
-    var clamped = 1.0
-    if case .weighted(let maximumWeight, _) = plan.configuration.weighting {
-      guard weight.isFinite, weight >= 0 else {
-        throw .invalidInput(name: "weight", expected: "a finite weight ≥ 0")
-      }
-      clamped = min(weight, maximumWeight)
-    }
+    let clamped = try clampedWeight(weight)
     // A [Double] is shared, and copied once when clipping writes to it.
     var vector = update as? [Double] ?? update.map { Double($0) }
     let outcome = try PrivateAggregationError.liftingPrivacyError {
@@ -114,6 +108,21 @@ public struct UpdateEncoder: Sendable {
     }
     return Encoding(
       input: input, wasClipped: outcome.wasClipped, roundingAttempts: rounded.attempts)
+  }
+}
+
+extension UpdateEncoder {
+  /// The weight an update is multiplied by: `weight` clamped to w_max for weighted aggregation,
+  /// 1 otherwise — the one place the clamp is computed (the simulations' true mean uses it too).
+  ///
+  /// - Throws: ``PrivateAggregationError/invalidInput(name:expected:)`` for a negative or
+  ///   non-finite weight under weighted aggregation.
+  package func clampedWeight(_ weight: Double) throws(PrivateAggregationError) -> Double {
+    guard case .weighted(let maximumWeight, _) = plan.configuration.weighting else { return 1 }
+    guard weight.isFinite, weight >= 0 else {
+      throw .invalidInput(name: "weight", expected: "a finite weight ≥ 0")
+    }
+    return min(weight, maximumWeight)
   }
 }
 

@@ -234,11 +234,8 @@ public struct PrivateRound {
       try PrivateAggregationError.liftingPrivacyError { () throws(DifferentialPrivacyError) in
         _ = try clipping.clip(&update)
       }
-      if case .weighted(let maximumWeight, _) = plan.configuration.weighting {
-        weight = min(max(weight, 0), maximumWeight)
-      } else {
-        weight = 1
-      }
+      // A survivor's weight was accepted by its encoder, so the clamp cannot throw here.
+      weight = try UpdateEncoder(plan: plan).clampedWeight(weight)
       totalWeight += weight
       for index in sum.indices { sum[index] += weight * update[index] }
     }
