@@ -41,23 +41,21 @@ let benchmarks: @Sendable () -> Void = {
     let update = (0..<dimension).map { Double(($0 * 7919) % 1000) / 1000 - 0.5 }
     let encoder = UpdateEncoder(plan: plan)
     Benchmark("DP client encode \(label) M=10^5 20 bits") { benchmark in
-      var random = ChaChaRandomNumberGenerator()
       for _ in benchmark.scaledIterations {
-        blackHole(try encoder.encode(update, sessionID: sessionID, using: &random))
+        blackHole(try encoder.encode(update, sessionID: sessionID, randomSource: .system))
       }
     }
-    var random = ChaChaRandomNumberGenerator()
     let sum: ModularVector
     do {
-      sum = try encoder.encode(update, sessionID: sessionID, using: &random).input
+      sum = try encoder.encode(update, sessionID: sessionID, randomSource: .system).input
     } catch {
       fatalError("benchmark setup failed: \(error)")
     }
     let decoder = SumDecoder(plan: plan)
     Benchmark("DP server decode \(label) M=10^5 20 bits") { benchmark in
-      var random = ChaChaRandomNumberGenerator()
       for _ in benchmark.scaledIterations {
-        blackHole(try decoder.decode(sum, survivors: 100, sessionID: sessionID, using: &random))
+        blackHole(
+          try decoder.decode(sum, survivors: 100, sessionID: sessionID, randomSource: .system))
       }
     }
   }

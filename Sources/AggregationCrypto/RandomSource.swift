@@ -7,7 +7,8 @@
 public struct RandomSource {
   enum Kind {
     case system
-    case deterministic(ChaChaRandomNumberGenerator)
+    /// A deterministic generator, and the seed it was made from when there was one.
+    case deterministic(ChaChaRandomNumberGenerator, seed: UInt64?)
   }
 
   let kind: Kind
@@ -20,7 +21,9 @@ public struct RandomSource {
   /// - Warning: Insecure. For simulations and tests that must be reproducible; never for real
   ///   keys, which it makes guessable.
   public static func insecureDeterministic(seed: UInt64) -> RandomSource {
-    RandomSource(kind: .deterministic(ChaChaRandomNumberGenerator(insecureDeterministicSeed: seed)))
+    RandomSource(
+      kind: .deterministic(ChaChaRandomNumberGenerator(insecureDeterministicSeed: seed), seed: seed)
+    )
   }
 
   /// A deterministic source that draws from `generator` (advancing it).
@@ -29,7 +32,7 @@ public struct RandomSource {
   ///   ``insecureDeterministic(seed:)``.
   public static func insecureDeterministic(_ generator: ChaChaRandomNumberGenerator) -> RandomSource
   {
-    RandomSource(kind: .deterministic(generator))
+    RandomSource(kind: .deterministic(generator, seed: nil))
   }
 
   /// Whether this source is deterministic (and so unfit for real keys).
@@ -44,8 +47,9 @@ public struct RandomSource {
   public func child(label: String) -> RandomSource {
     switch kind {
     case .system: return .system
-    case .deterministic(let generator):
-      return RandomSource(kind: .deterministic(generator.insecureDeterministicChild(label: label)))
+    case .deterministic(let generator, _):
+      return RandomSource(
+        kind: .deterministic(generator.insecureDeterministicChild(label: label), seed: nil))
     }
   }
 
@@ -54,8 +58,28 @@ public struct RandomSource {
   public func generator(label: String) -> ChaChaRandomNumberGenerator {
     switch kind {
     case .system: return ChaChaRandomNumberGenerator()
-    case .deterministic(let generator): return generator.insecureDeterministicChild(label: label)
+    case .deterministic(let generator, _):
+      return generator.insecureDeterministicChild(label: label)
     }
+  }
+
+  /// The generator this source draws from, for drawing many values: a ChaCha20 generator keyed
+  /// from the system's secure generator, or, for a deterministic source, its own generator (so
+  /// the draws advance this source). Unlike ``generator(label:)`` it derives no child.
+  package func drawingGenerator() -> ChaChaRandomNumberGenerator {
+    switch kind {
+    case .system: return ChaChaRandomNumberGenerator()
+    case .deterministic(let generator, _): return generator
+    }
+  }
+
+  /// The 64-bit seed a simulation derives its data (and, for a deterministic source, its
+  /// parties' secrets) from: the seed this source was made from by
+  /// ``insecureDeterministic(seed:)``, so a seeded simulation draws the same streams on every
+  /// run; otherwise 64 bits drawn from this source.
+  package func simulationSeed() -> UInt64 {
+    if case .deterministic(_, let seed?) = kind { return seed }
+    return nextUInt64()
   }
 
   /// Fills `buffer` with random bytes from this source.
@@ -63,7 +87,7 @@ public struct RandomSource {
     switch kind {
     case .system:
       SystemRandom.fill(buffer)
-    case .deterministic(let generator):
+    case .deterministic(let generator, _):
       generator.fill(buffer)
     }
   }

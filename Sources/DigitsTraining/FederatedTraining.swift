@@ -242,7 +242,9 @@ public struct FederatedTraining: Sendable {
         }
         // The round's server charges the ledger before the round runs.
         let simulation = PrivateRound(
-          plan: plan, insecureSeed: configuration.seed &* 1_000_003 &+ UInt64(round),
+          plan: plan,
+          randomSource: .insecureDeterministic(
+            seed: configuration.seed &* 1_000_003 &+ UInt64(round)),
           ledger: ledger
         ) { id in
           (changes[id.index - 1], 1)

@@ -25,8 +25,8 @@ public struct PrivateAggregationClient {
   public var weight: Double
   /// Whether this client's update was clipped, once it has been encoded.
   public private(set) var wasClipped: Bool?
-  /// The rounding and noise randomness: securely seeded unless made for tests.
-  private let generator: ChaChaRandomNumberGenerator
+  /// Where the rounding and noise come from: the system unless made for tests.
+  private let encodingSource: RandomSource
   /// The encoded vector this client masked, kept only when ``keepsMaskedInput`` (simulations
   /// check the sum against it) and only until taken.
   private var maskedInput: ModularVector?
@@ -47,7 +47,7 @@ public struct PrivateAggregationClient {
   ///   - update: the update (``update``); it may also be set later, before the share relay.
   ///   - weight: the weight for weighted aggregation.
   ///   - randomSource: where the keys (its `"keys"` child) and the rounding and noise (its
-  ///     `"encoding"` generator) come from; a deterministic source makes them known to whoever
+  ///     `"encoding"` child) come from; a deterministic source makes them known to whoever
   ///     knows its seed (tests and simulations only).
   /// - Throws: ``PrivateAggregationError/secureAggregation(_:)`` for an id outside the cohort or a
   ///   missing identity key in active mode.
@@ -59,17 +59,17 @@ public struct PrivateAggregationClient {
     try self.init(
       plan: plan, id: id, identityKey: identityKey, identityDirectory: identityDirectory,
       keySource: randomSource.child(label: "keys"),
-      encodingGenerator: randomSource.generator(label: "encoding"))
+      encodingSource: randomSource.child(label: "encoding"))
     self.update = update
     self.weight = weight
   }
 
   /// A client with the given randomness: `keySource` for the protocol's secrets,
-  /// `encodingGenerator` for rounding and noise.
+  /// `encodingSource` for rounding and noise.
   package init(
     plan: AggregationPlan, id: ParticipantID, identityKey: IdentityPrivateKey?,
     identityDirectory: [ParticipantID: IdentityPublicKey], keySource: RandomSource,
-    encodingGenerator: ChaChaRandomNumberGenerator
+    encodingSource: RandomSource
   ) throws(PrivateAggregationError) {
     protocolClient = try PrivateAggregationError.liftingProtocolError {
       () throws(SecureAggregationError) in
@@ -79,7 +79,7 @@ public struct PrivateAggregationClient {
     }
     self.plan = plan
     weight = 1
-    generator = encodingGenerator
+    self.encodingSource = encodingSource
   }
 
   /// This client's id.
@@ -114,11 +114,10 @@ public struct PrivateAggregationClient {
         name: "update",
         expected: "the client's update (PrivateAggregationClient.update), set before the relay")
     }
-    var random = generator
     let clock = ContinuousClock()
     let start = clock.now
     let encoding = try UpdateEncoder(plan: plan).encode(
-      update, weight: weight, sessionID: relay.sessionID, using: &random)
+      update, weight: weight, sessionID: relay.sessionID, randomSource: encodingSource)
     let elapsed = clock.now - start
     let reply = try PrivateAggregationError.liftingProtocolError {
       () throws(SecureAggregationError) in

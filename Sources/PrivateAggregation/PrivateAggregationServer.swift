@@ -60,8 +60,8 @@ public struct PrivateAggregationServer {
 
   /// Where the central noise comes from.
   private enum NoiseSource {
-    /// A generator, advanced by each draw.
-    case stream(ChaChaRandomNumberGenerator)
+    /// A source: the system's generator, or a deterministic one advanced by each draw.
+    case source(RandomSource)
     /// A stored key: every finishing attempt draws from a fresh generator with this key, so a
     /// resumed server draws exactly the noise the stopped one would have.
     case key(SymmetricKey)
@@ -75,7 +75,7 @@ public struct PrivateAggregationServer {
   ///   - ledger: the privacy spent so far, with its budget; this round is charged to it now.
   ///   - identityDirectory: active mode: the participants' identity public keys.
   ///   - randomSource: where the nonce (its `"nonce"` child) and the central noise (its
-  ///     `"noise"` generator) come from; a deterministic source makes both predictable (tests
+  ///     `"noise"` child) come from; a deterministic source makes both predictable (tests
   ///     only).
   /// - Throws: ``PrivateAggregationError/privacyBudgetExceeded(budget:spent:wouldBe:)`` when the
   ///   round would exceed the ledger's budget, and protocol errors.
@@ -87,15 +87,15 @@ public struct PrivateAggregationServer {
     try self.init(
       plan: plan, ledger: ledger, identityDirectory: identityDirectory,
       nonceSource: randomSource.child(label: "nonce"),
-      noiseGenerator: randomSource.generator(label: "noise"))
+      noiseSource: randomSource.child(label: "noise"))
   }
 
   /// A server with the given randomness: `nonceSource` for the session nonce,
-  /// `noiseGenerator` for central noise.
+  /// `noiseSource` for central noise.
   package init(
     plan: AggregationPlan, ledger: PrivacyLedger?,
     identityDirectory: [ParticipantID: IdentityPublicKey], nonceSource: RandomSource,
-    noiseGenerator: ChaChaRandomNumberGenerator
+    noiseSource: RandomSource
   ) throws(PrivateAggregationError) {
     let server = try PrivateAggregationError.liftingProtocolError {
       () throws(SecureAggregationError) in
@@ -109,7 +109,7 @@ public struct PrivateAggregationServer {
     self.plan = plan
     self.ledger = ledger
     protocolServer = server
-    noise = .stream(noiseGenerator)
+    noise = .source(noiseSource)
   }
 
   /// A server that resumes, or begins durably, the session of `nonce`, drawing its central noise
@@ -188,7 +188,7 @@ public struct PrivateAggregationServer {
     case .finished(let result):
       var random: ChaChaRandomNumberGenerator
       switch noise {
-      case .stream(let generator): random = generator
+      case .source(let source): random = source.drawingGenerator()
       case .key(let key):
         // The key's length was checked when the server was made.
         guard let fresh = try? ChaChaRandomNumberGenerator(key: key) else {

@@ -45,12 +45,22 @@ public struct SumDecoder: Sendable {
   ///   - sum: the secure aggregation's result, ``AggregationPlan/encodedLength`` elements mod 2^b.
   ///   - survivors: how many clients' inputs it holds, 1...n.
   ///   - sessionID: the session's id, which fixed the rotation.
-  ///   - generator: the server's randomness for central DP's noise (unused otherwise); a securely
-  ///     seeded `ChaChaRandomNumberGenerator()` in production.
+  ///   - randomSource: where central DP's noise comes from (unused otherwise): the system's
+  ///     secure generator by default; ``RandomSource/insecureDeterministic(seed:)`` for
+  ///     reproducible tests only.
   /// - Throws: ``PrivateAggregationError/dimensionMismatch(expected:actual:)`` or
   ///   ``PrivateAggregationError/invalidParameter(name:value:expected:)`` for a sum or survivor
   ///   count that does not fit the plan, and ``PrivateAggregationError/differentialPrivacy(_:)``.
   public func decode(
+    _ sum: ModularVector, survivors: Int, sessionID: SessionID,
+    randomSource: RandomSource = .system
+  ) throws(PrivateAggregationError) -> Release {
+    var generator = randomSource.drawingGenerator()
+    return try decode(sum, survivors: survivors, sessionID: sessionID, using: &generator)
+  }
+
+  /// ``decode(_:survivors:sessionID:randomSource:)`` drawing central noise from `generator`.
+  package func decode(
     _ sum: ModularVector, survivors: Int, sessionID: SessionID,
     using generator: inout some RandomNumberGenerator
   ) throws(PrivateAggregationError) -> Release {

@@ -36,20 +36,29 @@ public struct UpdateEncoder: Sendable {
   /// The one entry for every element type: a `[Double]` is used as it is, any other collection
   /// of floating-point values is converted to `Double` first (`Float` exactly). For
   /// an update made of tensors, flatten it with ``AggregationPlan/flatten(_:)`` first:
-  /// `encoder.encode(try plan.flatten(tensors), sessionID: id, using: &generator)`.
+  /// `encoder.encode(try plan.flatten(tensors), sessionID: id)`.
   ///
   /// - Parameters:
   ///   - update: m = ``AggregationPlan/dimension`` finite values.
   ///   - weight: the client's weight for ``Weighting/weighted(maximumWeight:denominator:)``
   ///     (clamped to [0, w_max]); ignored for uniform weighting.
   ///   - sessionID: the session's id (from the announcement or the share relay).
-  ///   - generator: the randomness for rounding and noise; a securely seeded
-  ///     `ChaChaRandomNumberGenerator()` in production.
+  ///   - randomSource: where the rounding and noise come from: the system's secure generator by
+  ///     default; ``RandomSource/insecureDeterministic(seed:)`` for reproducible tests only.
   /// - Throws: ``PrivateAggregationError/dimensionMismatch(expected:actual:)``,
   ///   ``PrivateAggregationError/nonFiniteValue(index:)`` (NaN or ±∞ in the update),
   ///   ``PrivateAggregationError/invalidInput(name:expected:)`` for a negative or non-finite
   ///   weight, and ``PrivateAggregationError/differentialPrivacy(_:)`` when rounding fails.
   public func encode(
+    _ update: some Collection<some BinaryFloatingPoint>, weight: Double = 1,
+    sessionID: SessionID, randomSource: RandomSource = .system
+  ) throws(PrivateAggregationError) -> Encoding {
+    var generator = randomSource.drawingGenerator()
+    return try encode(update, weight: weight, sessionID: sessionID, using: &generator)
+  }
+
+  /// ``encode(_:weight:sessionID:randomSource:)`` drawing from `generator`.
+  package func encode(
     _ update: some Collection<some BinaryFloatingPoint>, weight: Double = 1,
     sessionID: SessionID, using generator: inout some RandomNumberGenerator
   ) throws(PrivateAggregationError) -> Encoding {

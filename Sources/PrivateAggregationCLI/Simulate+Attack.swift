@@ -23,7 +23,8 @@ extension Simulate {
   /// The attack's run, as `runAttack` reports it.
   func attackReport(_ attack: Attack) throws -> AttackReport {
     try AttackSimulation(
-      configuration: makeConfiguration(), attack: attack, insecureSeed: seed ?? 1
+      configuration: makeConfiguration(), attack: attack,
+      randomSource: .insecureDeterministic(seed: seed ?? 1)
     ).run()
   }
 

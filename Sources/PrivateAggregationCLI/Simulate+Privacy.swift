@@ -79,14 +79,13 @@ extension Simulate {
     report: PrivateRound.Report, output: String
   ) {
     let plan = try AggregationPlan(privateConfiguration(privacy))
-    var systemRandom = SystemRandom()
     let schedule = try DropoutSchedule.random(
       clientCount: clients, fraction: dropout, round: dropoutRound.round,
-      seed: seed ?? systemRandom.next())
+      seed: seed ?? RandomSource.system.nextUInt64())
     let meter = ProgressMeter(enabled: !quiet)
     let report = try PrivateRound(
       plan: plan, data: data == .gaussian ? .gaussian : .sphere, dropouts: schedule,
-      insecureSeed: seed
+      randomSource: seed.map { .insecureDeterministic(seed: $0) } ?? .system
     ).run { meter.update($0) }
     meter.finish()
     let output = json ? try privateJSON(report, plan: plan) : privateText(report, plan: plan)

@@ -194,13 +194,13 @@ struct Simulate: ParsableCommand {
   /// The protocol-only session (no `--privacy`), as `run()` reports it.
   func protocolRun() throws -> RoundReport {
     let configuration = try makeConfiguration()
-    var systemRandom = SystemRandom()
     let schedule = try DropoutSchedule.random(
       clientCount: clients, fraction: dropout, round: dropoutRound.round,
-      seed: seed ?? systemRandom.next())
+      seed: seed ?? RandomSource.system.nextUInt64())
     let meter = ProgressMeter(enabled: !quiet)
     let report = try InMemoryRound(
-      configuration: configuration, dropouts: schedule, insecureSeed: seed
+      configuration: configuration, dropouts: schedule,
+      randomSource: seed.map { .insecureDeterministic(seed: $0) } ?? .system
     ).run { meter.update($0) }
     meter.finish()
     return report

@@ -74,7 +74,7 @@ import Testing
     let zeros = [Double](repeating: 0, count: Self.dimension)
     let report = try PrivateRound(
       plan: plan, dropouts: DropoutSchedule([dropped: .maskedInputCollection]),
-      insecureSeed: 13_401
+      randomSource: .insecureDeterministic(seed: 13_401)
     ) { _ in (zeros, 1) }.run()
     let release = try #require(report.release)
     let survivors = 3

@@ -33,16 +33,18 @@ import Testing
     let encoder = UpdateEncoder(plan: plan)
     var sum = ModularVector(zeroCount: plan.encodedLength, modulus: plan.secureAggregation.modulus)
     for (index, update) in updates.enumerated() {
-      var generator = ChaChaRandomNumberGenerator(insecureDeterministicSeed: seed)
-        .insecureDeterministicChild(label: "client \(index)")
+      let source = RandomSource.insecureDeterministic(
+        ChaChaRandomNumberGenerator(insecureDeterministicSeed: seed)
+          .insecureDeterministicChild(label: "client \(index)"))
       let encoding = try encoder.encode(
-        update, weight: weights?[index] ?? 1, sessionID: sessionID, using: &generator)
+        update, weight: weights?[index] ?? 1, sessionID: sessionID, randomSource: source)
       try sum.add(encoding.input)
     }
-    var generator = ChaChaRandomNumberGenerator(insecureDeterministicSeed: seed)
-      .insecureDeterministicChild(label: "server")
+    let source = RandomSource.insecureDeterministic(
+      ChaChaRandomNumberGenerator(insecureDeterministicSeed: seed)
+        .insecureDeterministicChild(label: "server"))
     return try SumDecoder(plan: plan).decode(
-      sum, survivors: updates.count, sessionID: sessionID, using: &generator)
+      sum, survivors: updates.count, sessionID: sessionID, randomSource: source)
   }
 
   /// Σ clamp(w)·clip(x) and Σ clamp(w).
@@ -105,7 +107,8 @@ import Testing
       }
       let updateScale = Double.random(in: 0.1...3, using: &random)
       let round = PrivateRound(
-        plan: plan, dropouts: DropoutSchedule(dropouts), insecureSeed: seed
+        plan: plan, dropouts: DropoutSchedule(dropouts),
+        randomSource: .insecureDeterministic(seed: seed)
       ) { id in
         (
           Self.gaussian(dimension, seed: seed &+ UInt64(id.index), scale: updateScale),
@@ -265,6 +268,42 @@ import Testing
     #expect(variance >= target * (1 - 5 * (2.0 / 1000).squareRoot()))
   }
 
+  /// The encoder and the decoder draw from the source they are given: one seed gives one
+  /// encoding and one noised release, another seed or the system's source different ones (two
+  /// system draws of 64 noised coordinates coincide with negligible probability).
+  @Test func encodingAndDecodingDrawFromTheGivenSource() throws {
+    func plan(_ privacy: PrivacyMode) throws -> AggregationPlan {
+      var configuration = PrivateAggregationConfiguration(
+        clientCount: 10, dimension: 64, clipBound: 1, privacy: privacy,
+        noise: .noiseMultiplier(1))
+      configuration.graph = .complete
+      return try AggregationPlan(configuration)
+    }
+    let encoder = UpdateEncoder(plan: try plan(.distributedGaussian))
+    let update = (0..<64).map { Double($0 % 7) / 20 - 0.15 }
+    func encoded(_ source: RandomSource) throws -> [UInt64] {
+      try encoder.encode(update, sessionID: Self.sessionID, randomSource: source).input.elements
+    }
+    let seeded = try encoded(.insecureDeterministic(seed: 11))
+    #expect(try encoded(.insecureDeterministic(seed: 11)) == seeded)
+    #expect(try encoded(.insecureDeterministic(seed: 12)) != seeded)
+    #expect(try encoded(.system) != encoded(.system))
+
+    let central = try plan(.central)
+    let sum = try UpdateEncoder(plan: central).encode(
+      update, sessionID: Self.sessionID, randomSource: .insecureDeterministic(seed: 1)
+    ).input
+    func released(_ source: RandomSource) throws -> [Double] {
+      try SumDecoder(plan: central).decode(
+        sum, survivors: 1, sessionID: Self.sessionID, randomSource: source
+      ).sum
+    }
+    let release = try released(.insecureDeterministic(seed: 21))
+    #expect(try released(.insecureDeterministic(seed: 21)) == release)
+    #expect(try released(.insecureDeterministic(seed: 22)) != release)
+    #expect(try released(.system) != released(.system))
+  }
+
   /// Weighted aggregation with a noised denominator under distributed DP: the total weight comes
   /// back within 6 standard deviations of its noise (plus rounding), its cost is in the
   /// accounting (a larger z_w leaves the update more privacy), and weights are clamped to w_max.
@@ -421,24 +460,25 @@ import Testing
       clientCount: 10, dimension: 4, clipBound: 1, noise: .noiseMultiplier(1))
     configuration.weighting = .weighted(maximumWeight: 5, denominator: .fixed(10))
     let encoder = UpdateEncoder(plan: try AggregationPlan(configuration))
-    var generator = ChaChaRandomNumberGenerator(insecureDeterministicSeed: 9)
+    let source = RandomSource.insecureDeterministic(seed: 9)
     #expect(throws: PrivateAggregationError.nonFiniteValue(index: 2)) {
-      try encoder.encode([1, 2, .nan, 4], sessionID: Self.sessionID, using: &generator)
+      try encoder.encode([1, 2, .nan, 4], sessionID: Self.sessionID, randomSource: source)
     }
     #expect(throws: PrivateAggregationError.nonFiniteValue(index: 0)) {
-      try encoder.encode([-Double.infinity, 2, 3, 4], sessionID: Self.sessionID, using: &generator)
+      try encoder.encode(
+        [-Double.infinity, 2, 3, 4], sessionID: Self.sessionID, randomSource: source)
     }
     #expect(throws: PrivateAggregationError.dimensionMismatch(expected: 4, actual: 3)) {
-      try encoder.encode([1, 2, 3], sessionID: Self.sessionID, using: &generator)
+      try encoder.encode([1, 2, 3], sessionID: Self.sessionID, randomSource: source)
     }
     #expect(
       throws: PrivateAggregationError.invalidInput(name: "weight", expected: "a finite weight ≥ 0")
     ) {
-      try encoder.encode([1, 2, 3, 4], weight: -1, sessionID: Self.sessionID, using: &generator)
+      try encoder.encode([1, 2, 3, 4], weight: -1, sessionID: Self.sessionID, randomSource: source)
     }
     #expect(throws: PrivateAggregationError.dimensionMismatch(expected: 1, actual: 2)) {
       try encoder.encode(
-        encoder.plan.flatten([[1, 2], [3, 4]]), sessionID: Self.sessionID, using: &generator)
+        encoder.plan.flatten([[1, 2], [3, 4]]), sessionID: Self.sessionID, randomSource: source)
     }
   }
 
@@ -452,8 +492,8 @@ import Testing
     let floats: [Float] = [0.25, -0.5, 0.125, 1, -0.75, 0.5, 0.3, -0.1]
     let doubles = floats.map(Double.init)
     func encoded(_ update: some Collection<some BinaryFloatingPoint>) throws -> [UInt64] {
-      var generator = ChaChaRandomNumberGenerator(insecureDeterministicSeed: 4)
-      return try encoder.encode(update, weight: 2, sessionID: Self.sessionID, using: &generator)
+      let source = RandomSource.insecureDeterministic(seed: 4)
+      return try encoder.encode(update, weight: 2, sessionID: Self.sessionID, randomSource: source)
         .input.elements
     }
     let expected = try encoded(doubles)

@@ -48,9 +48,13 @@ public struct PrivateRound {
   public let plan: AggregationPlan
   /// Who vanishes when.
   public let dropouts: DropoutSchedule
-  /// The seed of the data, the keys and the noise (insecure, for reproducibility); `nil` draws
-  /// every secret and the noise from the system (the data then come from seed 0).
-  public let insecureSeed: UInt64?
+  /// Where the synthetic data, the keys and the noise come from: with
+  /// ``RandomSource/insecureDeterministic(seed:)`` all of them from the seed (insecure, for
+  /// reproducibility); with ``RandomSource/system`` every secret and the noise from the system.
+  public let randomSource: RandomSource
+  /// The seed of the synthetic data (and of every secret when the source is deterministic),
+  /// fixed when the simulation is made, so that every run of it draws the same data.
+  let seed: UInt64
   /// Each client's update and weight.
   public let updates: @Sendable (ParticipantID) -> (update: [Double], weight: Double)
   /// The ledger the round's server charges before the round starts (as every
@@ -63,16 +67,20 @@ public struct PrivateRound {
   ///   - plan: the plan.
   ///   - data: the synthetic updates; each client's weight is 1.
   ///   - dropouts: who drops when; nobody by default.
-  ///   - insecureSeed: makes the run reproducible (insecure); `nil` uses system randomness.
+  ///   - randomSource: where the data, the keys and the noise come from: the system's secure
+  ///     generator by default; ``RandomSource/insecureDeterministic(seed:)`` makes the run
+  ///     reproducible (insecure).
   ///   - ledger: the ledger the round's server charges; none by default.
   public init(
     plan: AggregationPlan, data: SyntheticData, dropouts: DropoutSchedule = DropoutSchedule(),
-    insecureSeed: UInt64? = nil, ledger: PrivacyLedger? = nil
+    randomSource: RandomSource = .system, ledger: PrivacyLedger? = nil
   ) {
-    let seed = insecureSeed ?? 0
+    let seed = randomSource.simulationSeed()
     let dimension = plan.dimension
     let clip = plan.configuration.clipBound
-    self.init(plan: plan, dropouts: dropouts, insecureSeed: insecureSeed, ledger: ledger) { id in
+    self.init(
+      plan: plan, dropouts: dropouts, randomSource: randomSource, seed: seed, ledger: ledger
+    ) { id in
       (data.update(for: id, dimension: dimension, clipBound: clip, seed: seed), 1)
     }
   }
@@ -82,7 +90,9 @@ public struct PrivateRound {
   /// - Parameters:
   ///   - plan: the plan.
   ///   - dropouts: who drops when; nobody by default.
-  ///   - insecureSeed: makes the run reproducible (insecure); `nil` uses system randomness.
+  ///   - randomSource: where the keys and the noise come from: the system's secure generator by
+  ///     default; ``RandomSource/insecureDeterministic(seed:)`` makes the run reproducible
+  ///     (insecure).
   ///   - ledger: the ledger the round's server charges before the round starts; none by
   ///     default. A round over its budget throws
   ///     ``PrivateAggregationError/privacyBudgetExceeded(budget:spent:wouldBe:)`` from ``run(progress:)``.
@@ -90,12 +100,23 @@ public struct PrivateRound {
   ///     its input and again, for survivors, to form the true mean.
   public init(
     plan: AggregationPlan, dropouts: DropoutSchedule = DropoutSchedule(),
-    insecureSeed: UInt64? = nil, ledger: PrivacyLedger? = nil,
+    randomSource: RandomSource = .system, ledger: PrivacyLedger? = nil,
+    updates: @escaping @Sendable (ParticipantID) -> (update: [Double], weight: Double)
+  ) {
+    self.init(
+      plan: plan, dropouts: dropouts, randomSource: randomSource,
+      seed: randomSource.simulationSeed(), ledger: ledger, updates: updates)
+  }
+
+  private init(
+    plan: AggregationPlan, dropouts: DropoutSchedule, randomSource: RandomSource, seed: UInt64,
+    ledger: PrivacyLedger?,
     updates: @escaping @Sendable (ParticipantID) -> (update: [Double], weight: Double)
   ) {
     self.plan = plan
     self.dropouts = dropouts
-    self.insecureSeed = insecureSeed
+    self.randomSource = randomSource
+    self.seed = seed
     self.ledger = ledger
     self.updates = updates
   }
@@ -188,23 +209,26 @@ public struct PrivateRound {
     -> RoundDriver<PrivateAggregationServer, PrivateAggregationClient>
   {
     let configuration = plan.secureAggregation
-    let sources = SimulatedSources(configuration: configuration, insecureSeed: insecureSeed)
+    let deterministic = randomSource.isDeterministic
+    let sources = SimulatedSources(
+      configuration: configuration, insecureSeed: deterministic ? seed : nil)
     let directory = sources.identityDirectory
-    let seed = insecureSeed
-    func generator(_ label: String) -> ChaChaRandomNumberGenerator {
-      seed.map {
-        ChaChaRandomNumberGenerator(insecureDeterministicSeed: $0)
-          .insecureDeterministicChild(label: label)
-      } ?? ChaChaRandomNumberGenerator()
+    let seed = seed
+    // The noise and encoding randomness of each party: from the system, or a stream of the seed.
+    func source(_ label: String) -> RandomSource {
+      guard deterministic else { return .system }
+      return .insecureDeterministic(
+        ChaChaRandomNumberGenerator(insecureDeterministicSeed: seed)
+          .insecureDeterministicChild(label: label))
     }
     let server = try PrivateAggregationServer(
       plan: plan, ledger: ledger, identityDirectory: directory,
-      nonceSource: sources.server, noiseGenerator: generator("server noise"))
+      nonceSource: sources.server, noiseSource: source("server noise"))
     var clients: [ParticipantID: PrivateAggregationClient] = [:]
     for id in configuration.participantIDs {
       var client = try PrivateAggregationClient(
         plan: plan, id: id, identityKey: sources.identityKeys[id], identityDirectory: directory,
-        keySource: sources.clients[id] ?? .system, encodingGenerator: generator("encode \(id)"))
+        keySource: sources.clients[id] ?? .system, encodingSource: source("encode \(id)"))
       client.keepsMaskedInput = true
       clients[id] = client
     }

@@ -90,14 +90,16 @@ struct MeanTask: Sendable {
       // The data depend on the seed only: every mechanism sees the same vectors.
       let vector = PrivateRound.SyntheticData.sphere.update(
         for: id, dimension: dimension, clipBound: clip, seed: seed)
-      var generator = root.insecureDeterministicChild(label: "encode \(noiseLabel) \(id)")
-      let encoding = try encoder.encode(vector, sessionID: sessionID, using: &generator)
+      let source = RandomSource.insecureDeterministic(
+        root.insecureDeterministicChild(label: "encode \(noiseLabel) \(id)"))
+      let encoding = try encoder.encode(vector, sessionID: sessionID, randomSource: source)
       try sum.add(encoding.input)
       for index in trueSum.indices { trueSum[index] += vector[index] }
     }
-    var serverGenerator = root.insecureDeterministicChild(label: "server \(noiseLabel)")
+    let serverSource = RandomSource.insecureDeterministic(
+      root.insecureDeterministicChild(label: "server \(noiseLabel)"))
     let release = try SumDecoder(plan: plan).decode(
-      sum, survivors: clients, sessionID: sessionID, using: &serverGenerator)
+      sum, survivors: clients, sessionID: sessionID, randomSource: serverSource)
     var squaredError = 0.0
     for index in trueSum.indices {
       let error = release.mean[index] - trueSum[index] / Double(clients)

@@ -4,19 +4,23 @@
 /// Every message crosses between a client and the server as encoded bytes through the wire
 /// format — no object is shared — so the simulation exercises exactly what a network would carry
 /// and its byte counts are real. Each client's input is generated only when the client masks it,
-/// from the seed, and the driver keeps just a running plaintext sum to check against: memory grows
+/// from the random source, and the driver keeps just a running plaintext sum to check against: memory grows
 /// with the vector length, not with clients × length.
 ///
-/// With a seed, every key, seed and share is drawn deterministically (insecure, for
-/// reproducibility); without one, clients and server draw their secrets from the system.
+/// With ``RandomSource/insecureDeterministic(seed:)``, every key, seed, share and input is drawn
+/// from the seed (insecure, for reproducibility); with ``RandomSource/system`` (the default),
+/// clients and server draw their secrets from the system.
 public struct InMemoryRound {
   /// The session's parameters.
   public let configuration: AggregationConfiguration
   /// Who vanishes when.
   public let dropouts: DropoutSchedule
-  /// The seed of the inputs and, when set, of every secret (insecure).
-  public let insecureSeed: UInt64?
-  /// Makes client inputs; `nil` draws uniform vectors of Z_R^m from the seed.
+  /// Where the inputs and every party's secrets come from.
+  public let randomSource: RandomSource
+  /// The seed of the default inputs (and of every secret when the source is deterministic),
+  /// fixed when the simulation is made, so that every run of it draws the same inputs.
+  let seed: UInt64
+  /// Makes client inputs; `nil` draws uniform vectors of Z_R^m from ``randomSource``.
   public let inputs: ((ParticipantID, SessionID) -> ModularVector)?
 
   /// A simulated session.
@@ -24,20 +28,21 @@ public struct InMemoryRound {
   /// - Parameters:
   ///   - configuration: The protocol parameters.
   ///   - dropouts: Which clients vanish in which round.
-  ///   - insecureSeed: Makes the run reproducible by drawing every secret from this seed —
-  ///     insecure, for simulations only; `nil` draws secrets from the system (inputs then come
-  ///     from seed 0).
+  ///   - randomSource: Where the secrets and the default inputs come from: the system's secure
+  ///     generator by default; ``RandomSource/insecureDeterministic(seed:)`` makes the run
+  ///     reproducible (insecure, for simulations only).
   ///   - inputs: Each client's input, made when the client masks it, from its id and the
   ///     session id; it must have the configuration's length and modulus (a client whose input
-  ///     does not sends nothing). By default uniform vectors drawn from the seed.
+  ///     does not sends nothing). By default uniform vectors drawn from `randomSource`.
   public init(
     configuration: AggregationConfiguration, dropouts: DropoutSchedule = DropoutSchedule(),
-    insecureSeed: UInt64? = nil,
+    randomSource: RandomSource = .system,
     inputs: ((ParticipantID, SessionID) -> ModularVector)? = nil
   ) {
     self.configuration = configuration
     self.dropouts = dropouts
-    self.insecureSeed = insecureSeed
+    self.randomSource = randomSource
+    seed = randomSource.simulationSeed()
     self.inputs = inputs
   }
 
@@ -73,12 +78,13 @@ public struct InMemoryRound {
     }
   }
 
-  /// The driver of this session, its parties made from the seed, inputs made when each client
-  /// masks.
+  /// The driver of this session, its parties made from the random source, inputs made when each
+  /// client masks.
   package func makeDriver() throws(SecureAggregationError)
     -> RoundDriver<AggregationServer, AggregationClient>
   {
-    let sources = SimulatedSources(configuration: configuration, insecureSeed: insecureSeed)
+    let sources = SimulatedSources(
+      configuration: configuration, insecureSeed: randomSource.isDeterministic ? seed : nil)
     let directory = sources.identityDirectory
     let server = try AggregationServer(
       configuration: configuration, identityDirectory: directory,
@@ -92,7 +98,7 @@ public struct InMemoryRound {
     var driver = RoundDriver(
       configuration: configuration, dropouts: dropouts, server: server, clients: clients)
     let inputs = self.inputs
-    let seed = insecureSeed ?? 0
+    let seed = seed
     let configuration = configuration
     driver.prepare = { client, id, sessionID in
       client.input =

@@ -88,7 +88,8 @@ import Testing
     let configuration = try Self.randomConfiguration(seed: scenario.seed)
     let schedule = Self.randomSchedule(configuration: configuration, seed: scenario.seed)
     let round = InMemoryRound(
-      configuration: configuration, dropouts: schedule, insecureSeed: scenario.seed)
+      configuration: configuration, dropouts: schedule,
+      randomSource: .insecureDeterministic(seed: scenario.seed))
     let report = try round.run()
     let graph = try configuration.neighborGraph(sessionID: report.sessionID)
     let expected = ProtocolOracle.outcome(
@@ -117,7 +118,8 @@ import Testing
       let configuration = try Self.randomConfiguration(seed: scenario.seed)
       let schedule = Self.randomSchedule(configuration: configuration, seed: scenario.seed)
       let driver = try InMemoryRound(
-        configuration: configuration, dropouts: schedule, insecureSeed: scenario.seed
+        configuration: configuration, dropouts: schedule,
+        randomSource: .insecureDeterministic(seed: scenario.seed)
       ).makeDriver()
       let graph = try configuration.neighborGraph(sessionID: driver.server.sessionID)
       switch ProtocolOracle.outcome(configuration: configuration, graph: graph, dropouts: schedule)
@@ -143,7 +145,9 @@ import Testing
   @Test func noDropoutsGiveTheExactSumOfEveryone() throws {
     let configuration = try AggregationConfiguration(
       clientCount: 12, vectorLength: 500, modulus: Modulus(bitWidth: 32), graph: .harary(degree: 6))
-    let report = try InMemoryRound(configuration: configuration, insecureSeed: 5).run()
+    let report = try InMemoryRound(
+      configuration: configuration, randomSource: .insecureDeterministic(seed: 5)
+    ).run()
     #expect(report.exact)
     #expect(report.survivors.count == 12)
     #expect(report.clientBytesSent > 500 * 4)
@@ -159,7 +163,8 @@ import Testing
           ($0, ProtocolRound.maskedInputCollection)
         }))
     let report = try InMemoryRound(
-      configuration: configuration, dropouts: schedule, insecureSeed: 1
+      configuration: configuration, dropouts: schedule,
+      randomSource: .insecureDeterministic(seed: 1)
     )
     .run()
     #expect(report.sum == nil)
@@ -172,10 +177,14 @@ import Testing
     let configuration = try AggregationConfiguration(
       clientCount: 8, vectorLength: 64, modulus: Modulus(1000))
     let schedule = DropoutSchedule([try #require(ParticipantID(3)): .maskedInputCollection])
-    let first = try InMemoryRound(configuration: configuration, dropouts: schedule, insecureSeed: 9)
-      .run()
+    let first = try InMemoryRound(
+      configuration: configuration, dropouts: schedule,
+      randomSource: .insecureDeterministic(seed: 9)
+    )
+    .run()
     let second = try InMemoryRound(
-      configuration: configuration, dropouts: schedule, insecureSeed: 9
+      configuration: configuration, dropouts: schedule,
+      randomSource: .insecureDeterministic(seed: 9)
     )
     .run()
     #expect(first.sum == second.sum)

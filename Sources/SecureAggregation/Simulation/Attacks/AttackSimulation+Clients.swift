@@ -5,8 +5,8 @@ extension AttackSimulation {
 
   /// Bad key and bad share: one hostile client (the last id) against the honest server and the
   /// other clients, who must still get the exact sum of the rest.
-  func clientAttack() throws(SecureAggregationError) -> AttackReport {
-    var session = try AttackSession(configuration: configuration, seed: insecureSeed)
+  func clientAttack(seed: UInt64) throws(SecureAggregationError) -> AttackReport {
+    var session = try AttackSession(configuration: configuration, seed: seed)
     guard let hostile = configuration.participantIDs.last else {
       throw .invalidParameter(name: "clientCount", value: "0", expected: "at least 2")
     }
@@ -61,8 +61,8 @@ extension AttackSimulation {
   /// Replay: a first session runs to its end; its server's messages are then offered to the
   /// clients of a second session of the same cohort, and its clients' messages to the second
   /// server, before each honest message of that round.
-  func replayAttack() throws(SecureAggregationError) -> AttackReport {
-    var old = try AttackSession(configuration: configuration, seed: insecureSeed &+ 0x7e)
+  func replayAttack(seed: UInt64) throws(SecureAggregationError) -> AttackReport {
+    var old = try AttackSession(configuration: configuration, seed: seed &+ 0x7e)
     let oldDirectories = try old.advertiseKeys()
     let oldRelays = try old.shareKeys(oldDirectories)
     var oldChecks: [ConsistencyCheckRequest] = []
@@ -81,7 +81,7 @@ extension AttackSimulation {
       .unmasking: old.sentResponses.values.map(ClientMessage.unmaskingResponse),
     ]
 
-    var session = try AttackSession(configuration: configuration, seed: insecureSeed)
+    var session = try AttackSession(configuration: configuration, seed: seed)
     var accepted = 0
     // Each round: the old clients' messages reach the new server, and the old server's message
     // to each client reaches it, before the honest ones.

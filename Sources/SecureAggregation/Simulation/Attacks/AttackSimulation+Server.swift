@@ -1,8 +1,8 @@
 extension AttackSimulation {
   /// Equivocation and both-shares: a malicious server and the victim's corrupt neighbours try to
   /// collect t shares of each of the victim's two secrets and strip every mask from its input.
-  func serverAttack() throws(SecureAggregationError) -> AttackReport {
-    var session = try AttackSession(configuration: configuration, seed: insecureSeed)
+  func serverAttack(seed: UInt64) throws(SecureAggregationError) -> AttackReport {
+    var session = try AttackSession(configuration: configuration, seed: seed)
     let relays = try session.shareKeys(session.advertiseKeys())
     let honestRequests = try session.maskedInputs(relays)
     let survivors = session.server.survivors

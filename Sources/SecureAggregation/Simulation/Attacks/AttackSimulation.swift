@@ -5,8 +5,10 @@
 /// The honest parties are the real ``AggregationClient``s and, for client attacks, the real
 /// ``AggregationServer``. The attacker uses the protocol's public messages: a malicious server
 /// builds its own requests from them, and corrupt clients hand it everything they hold (both of
-/// their shares of every neighbour, their identity keys). Nobody drops out; every secret comes
-/// from the seed (insecure, for reproducibility).
+/// their shares of every neighbour, their identity keys). Nobody drops out; every secret and input
+/// comes from one 64-bit seed (insecure, for reproducibility): the seed of
+/// ``RandomSource/insecureDeterministic(seed:)``, 1 by default, or 64 bits drawn from any other
+/// source.
 ///
 /// A server attack targets one victim and corrupts ``corruptNeighborCount`` of its neighbours —
 /// by default the configuration's ``AggregationConfiguration/corruptedNeighborBound``, the most
@@ -19,8 +21,10 @@ public struct AttackSimulation {
   public let attack: Attack
   /// How many of the victim's neighbours a server attack corrupts.
   public let corruptNeighborCount: Int
-  /// The seed of every secret and input.
-  public let insecureSeed: UInt64
+  /// Where the seed of every secret and input comes from.
+  public let randomSource: RandomSource
+  /// The seed of every secret and input, fixed when the simulation is made.
+  let seed: UInt64
 
   /// An attack on a session of `configuration`.
   ///
@@ -30,12 +34,13 @@ public struct AttackSimulation {
   ///   - corruptNeighbors: for server attacks, the victim's corrupt neighbours;
   ///     ``AggregationConfiguration/corruptedNeighborBound`` by default. A larger number is
   ///     outside what the configuration promises, and is allowed in order to show that.
-  ///   - insecureSeed: the seed of every key, share and input.
+  ///   - randomSource: the source of the seed of every key, share and input; seed 1 by default,
+  ///     so that a report is reproducible.
   /// - Throws: ``SecureAggregationError/invalidParameter(name:value:expected:)`` for a
   ///   `corruptNeighbors` outside 0...degree − 1.
   public init(
     configuration: AggregationConfiguration, attack: Attack, corruptNeighbors: Int? = nil,
-    insecureSeed: UInt64 = 1
+    randomSource: RandomSource = .insecureDeterministic(seed: 1)
   ) throws(SecureAggregationError) {
     let count = corruptNeighbors ?? configuration.corruptedNeighborBound
     guard (0..<configuration.degree).contains(count) else {
@@ -46,7 +51,8 @@ public struct AttackSimulation {
     self.configuration = configuration
     self.attack = attack
     corruptNeighborCount = count
-    self.insecureSeed = insecureSeed
+    self.randomSource = randomSource
+    seed = randomSource.simulationSeed()
   }
 
   /// Whether the configuration's mode claims to stop `attack`: every mode stops the client and
@@ -60,9 +66,9 @@ public struct AttackSimulation {
   /// - Throws: ``SecureAggregationError`` only when the session cannot be set up.
   public func run() throws(SecureAggregationError) -> AttackReport {
     switch attack {
-    case .equivocation, .bothShares: return try serverAttack()
-    case .badKey, .badShare: return try clientAttack()
-    case .replay: return try replayAttack()
+    case .equivocation, .bothShares: return try serverAttack(seed: seed)
+    case .badKey, .badShare: return try clientAttack(seed: seed)
+    case .replay: return try replayAttack(seed: seed)
     }
   }
 
