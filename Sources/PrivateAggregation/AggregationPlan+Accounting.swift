@@ -31,11 +31,12 @@ extension AggregationPlan {
   /// protects each client's own data against any replacement.
   public var accountingRelation: NeighboringRelation { base.accountingRelation }
 
-  /// A name for the accountant, e.g. "RDP (distributed discrete Gaussian)"; `nil` without
-  /// privacy.
-  public var accountantName: String? {
-    privacy.map { $0.noise.accounting.name(configuration.accountant) }
-  }
+  /// The name of the accountant behind ``report``'s ε, e.g. "PLD (distributed discrete
+  /// Gaussian)" — the report's own `accountant`; `nil` without privacy. A plan with
+  /// ``PrivateAggregationConfiguration/analyticCentralAccounting`` reports one release by the
+  /// analytic Gaussian, while a ``PrivacyLedger`` composes its rounds by PLD or RDP, which
+  /// ``roundPrivacy(orders:)``'s `accountant` names.
+  public var accountantName: String? { privacy?.report.accountant }
 
   /// One round's RDP at order α; `nil` without privacy (nothing is accounted).
   ///
@@ -75,7 +76,7 @@ extension AggregationPlan {
       }
     }
     return try RoundPrivacy(
-      accountant: accounting.name(usesPrivacyLoss ? .pld : .rdp),
+      accountant: accounting.name(configuration.accountant),
       noiseMultiplier: privacy.noiseMultiplier, sampling: configuration.sampling,
       relation: relation, orders: orders, privacyLoss: privacyLoss
     ) { (order) throws(DifferentialPrivacyError) in try accounting.rdp(order: order) }

@@ -364,6 +364,30 @@ import Testing
     #expect(local.accountingRelation == .replaceOne)
   }
 
+  /// Every name of a plan's accountant says the same thing: `accountantName` is the report's, and
+  /// the ledger's rounds are accounted by the configured accountant (by PLD or RDP also when the
+  /// report of one central release uses the analytic Gaussian).
+  @Test(arguments: PrivacyAccountant.allCases, [false, true])
+  func accountantNamesAgree(accountant: PrivacyAccountant, analytic: Bool) throws {
+    let prefix = accountant == .pld ? "PLD" : "RDP"
+    let modes: [PrivacyMode] =
+      analytic ? [.central] : [.central, .distributedGaussian, .distributed(.skellam), .local]
+    for mode in modes {
+      var configuration = PrivateAggregationConfiguration(
+        clientCount: 20, dimension: 12, clipBound: 1, privacy: mode,
+        noise: .noiseMultiplier(2))
+      configuration.accountant = accountant
+      configuration.analyticCentralAccounting = analytic
+      let plan = try AggregationPlan(configuration)
+      let report = try #require(plan.report)
+      let round = try #require(try plan.roundPrivacy())
+      #expect(plan.accountantName == report.accountant)
+      #expect(report.accountant.hasPrefix(analytic ? "analytic Gaussian" : prefix))
+      #expect(round.accountant.hasPrefix(prefix))
+      if !analytic { #expect(round.accountant == report.accountant) }
+    }
+  }
+
   /// The ledger: T rounds of a plan give what the plan's accountant gives for T rounds — RDP to
   /// rounding, PLD to 10⁻⁶ (the ledger composes round by round, the report by squaring, and
   /// each truncates its tails of at most 10⁻¹⁵ at different steps).
