@@ -14,10 +14,10 @@ extension AggregationClient {
     -> ClientMessage
   {
     switch message {
-    case .announcement(let announcement):
-      return .advertiseKeys(try advertiseKeys(for: announcement))
+    case .sessionAnnouncement(let announcement):
+      return .keyAdvertisement(try advertiseKeys(for: announcement))
     case .keyDirectory(let directory):
-      return .shareKeys(try shareKeys(for: directory))
+      return .keyShares(try shareKeys(for: directory))
     case .shareRelay(let relay):
       try checkDeliverable(message)
       guard let input else {
@@ -26,9 +26,9 @@ extension AggregationClient {
           expected: "the client's input (AggregationClient.input), set before the share relay")
       }
       return .maskedInput(try maskInput(for: relay, input: input))
-    case .consistencyCheck(let request):
+    case .consistencyCheckRequest(let request):
       return .consistencySignature(try signSurvivors(for: request))
-    case .unmasking(let request):
+    case .unmaskingRequest(let request):
       return .unmaskingResponse(try revealShares(for: request))
     }
   }
@@ -44,7 +44,7 @@ extension AggregationClient {
     let expected: Phase
     let name: String
     switch message {
-    case .announcement:
+    case .sessionAnnouncement:
       expected = .awaitingAnnouncement
       name = "session announcement"
     case .keyDirectory:
@@ -53,17 +53,17 @@ extension AggregationClient {
     case .shareRelay:
       expected = .awaitingShareRelay
       name = "share relay"
-    case .consistencyCheck:
+    case .consistencyCheckRequest:
       expected = .awaitingSurvivors
       name = "consistency-check request"
-    case .unmasking:
+    case .unmaskingRequest:
       expected =
         configuration.securityMode == .active ? .awaitingUnmaskingRequest : .awaitingSurvivors
       name = "unmasking request"
     }
     try expect(expected, for: name)
     switch message {
-    case .announcement(let announcement):
+    case .sessionAnnouncement(let announcement):
       guard announcement.recipient == id else {
         throw .wrongRecipient(expected: id, received: announcement.recipient)
       }
@@ -71,9 +71,9 @@ extension AggregationClient {
       try checkEnvelope(sessionID: directory.sessionID, recipient: directory.recipient)
     case .shareRelay(let relay):
       try checkEnvelope(sessionID: relay.sessionID, recipient: relay.recipient)
-    case .consistencyCheck(let request):
+    case .consistencyCheckRequest(let request):
       try checkEnvelope(sessionID: request.sessionID, recipient: request.recipient)
-    case .unmasking(let request):
+    case .unmaskingRequest(let request):
       try checkEnvelope(sessionID: request.sessionID, recipient: request.recipient)
     }
   }

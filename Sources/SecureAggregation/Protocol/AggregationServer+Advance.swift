@@ -3,7 +3,7 @@ extension AggregationServer {
   ///
   /// Calling it again returns the same announcements (for a client that asks again).
   public func start() -> [ServerMessage] {
-    configuration.participantIDs.map { .announcement(announcement(for: $0)) }
+    configuration.participantIDs.map { .sessionAnnouncement(announcement(for: $0)) }
   }
 
   /// The announcement addressed to `recipient`: the session's nonce and id.
@@ -32,11 +32,11 @@ extension AggregationServer {
     case .collectingMaskedInputs:
       switch try closeMaskedInputs() {
       case .consistencyCheck(let requests):
-        return .send(requests.map(ServerMessage.consistencyCheck))
-      case .unmasking(let requests): return .send(requests.map(ServerMessage.unmasking))
+        return .send(requests.map(ServerMessage.consistencyCheckRequest))
+      case .unmasking(let requests): return .send(requests.map(ServerMessage.unmaskingRequest))
       }
     case .collectingSignatures:
-      return .send(try closeConsistencyCheck().map(ServerMessage.unmasking))
+      return .send(try closeConsistencyCheck().map(ServerMessage.unmaskingRequest))
     case .collectingUnmaskingResponses:
       return .finished(try finish())
     case .finished:

@@ -143,11 +143,11 @@ package struct RoundDriver<Server: DrivableServer, Client: DrivableClient> {
   /// The round a reply to `message` belongs to.
   static func replyRound(to message: ServerMessage) -> ProtocolRound {
     switch message {
-    case .announcement: return .advertiseKeys
+    case .sessionAnnouncement: return .advertiseKeys
     case .keyDirectory: return .shareKeys
     case .shareRelay: return .maskedInputCollection
-    case .consistencyCheck: return .consistencyCheck
-    case .unmasking: return .unmasking
+    case .consistencyCheckRequest: return .consistencyCheck
+    case .unmaskingRequest: return .unmasking
     }
   }
 

@@ -40,9 +40,9 @@ extension ClientMessage {
     var wire = WireClientMessage()
     wire.version = WireFormat.version
     switch self {
-    case .advertiseKeys(let message):
+    case .keyAdvertisement(let message):
       wire.advertiseKeys = message.wire
-    case .shareKeys(let message):
+    case .keyShares(let message):
       wire.shareKeys = .with {
         $0.sessionID = Data(message.sessionID.bytes)
         $0.sender = UInt32(message.sender.rawValue)
@@ -92,9 +92,9 @@ extension ClientMessage {
     }
     switch wire.body {
     case .advertiseKeys(let message):
-      self = .advertiseKeys(try decoder.advertisement(message))
+      self = .keyAdvertisement(try decoder.advertisement(message))
     case .shareKeys(let message):
-      self = .shareKeys(
+      self = .keyShares(
         KeyShares(
           sessionID: try decoder.sessionID(message.sessionID),
           sender: try decoder.participant(message.sender),
@@ -138,7 +138,7 @@ extension ServerMessage {
     var wire = WireServerMessage()
     wire.version = WireFormat.version
     switch self {
-    case .announcement(let message):
+    case .sessionAnnouncement(let message):
       wire.announcement = .with {
         $0.nonce = Data(message.nonce)
         $0.sessionID = Data(message.sessionID.bytes)
@@ -156,13 +156,13 @@ extension ServerMessage {
         $0.recipient = UInt32(message.recipient.rawValue)
         $0.shares = message.shares.map(\.wire)
       }
-    case .consistencyCheck(let message):
+    case .consistencyCheckRequest(let message):
       wire.consistencyCheck = .with {
         $0.sessionID = Data(message.sessionID.bytes)
         $0.recipient = UInt32(message.recipient.rawValue)
         $0.survivors = WireDecoder.participantSet(message.survivors)
       }
-    case .unmasking(let message):
+    case .unmaskingRequest(let message):
       wire.unmasking = .with {
         $0.sessionID = Data(message.sessionID.bytes)
         $0.recipient = UInt32(message.recipient.rawValue)
@@ -195,7 +195,7 @@ extension ServerMessage {
       guard message.nonce.count == SessionID.nonceByteCount else {
         throw .invalidMessage(reason: "a nonce of \(message.nonce.count) bytes")
       }
-      self = .announcement(
+      self = .sessionAnnouncement(
         SessionAnnouncement(
           nonce: Array(message.nonce), sessionID: try decoder.sessionID(message.sessionID),
           recipient: try decoder.participant(message.recipient)))
@@ -214,7 +214,7 @@ extension ServerMessage {
           recipient: try decoder.participant(message.recipient),
           shares: try decoder.shares(message.shares)))
     case .consistencyCheck(let message):
-      self = .consistencyCheck(
+      self = .consistencyCheckRequest(
         ConsistencyCheckRequest(
           sessionID: try decoder.sessionID(message.sessionID),
           recipient: try decoder.participant(message.recipient),
@@ -228,7 +228,7 @@ extension ServerMessage {
             signer: try decoder.participant(entry.signer),
             signature: try decoder.signature(entry.signature, required: true)))
       }
-      self = .unmasking(
+      self = .unmaskingRequest(
         UnmaskingRequest(
           sessionID: try decoder.sessionID(message.sessionID),
           recipient: try decoder.participant(message.recipient),

@@ -1,9 +1,9 @@
-/// Everything a client sends the server.
+/// Everything a client sends the server; each case is named after the message it carries.
 public enum ClientMessage: Sendable, Equatable {
   /// Round 0.
-  case advertiseKeys(KeyAdvertisement)
+  case keyAdvertisement(KeyAdvertisement)
   /// Round 1.
-  case shareKeys(KeyShares)
+  case keyShares(KeyShares)
   /// Round 2.
   case maskedInput(MaskedInput)
   /// Round 3 (active mode).
@@ -14,8 +14,8 @@ public enum ClientMessage: Sendable, Equatable {
   /// The sending client.
   public var sender: ParticipantID {
     switch self {
-    case .advertiseKeys(let message): return message.sender
-    case .shareKeys(let message): return message.sender
+    case .keyAdvertisement(let message): return message.sender
+    case .keyShares(let message): return message.sender
     case .maskedInput(let message): return message.sender
     case .consistencySignature(let message): return message.sender
     case .unmaskingResponse(let message): return message.sender
@@ -23,27 +23,27 @@ public enum ClientMessage: Sendable, Equatable {
   }
 }
 
-/// Everything the server sends a client.
+/// Everything the server sends a client; each case is named after the message it carries.
 public enum ServerMessage: Sendable, Hashable {
   /// Before round 0.
-  case announcement(SessionAnnouncement)
+  case sessionAnnouncement(SessionAnnouncement)
   /// After round 0.
   case keyDirectory(KeyDirectory)
   /// After round 1.
   case shareRelay(ShareRelay)
   /// After round 2 in active mode.
-  case consistencyCheck(ConsistencyCheckRequest)
+  case consistencyCheckRequest(ConsistencyCheckRequest)
   /// Before round 4.
-  case unmasking(UnmaskingRequest)
+  case unmaskingRequest(UnmaskingRequest)
 
   /// The client the message is for.
   public var recipient: ParticipantID {
     switch self {
-    case .announcement(let message): return message.recipient
+    case .sessionAnnouncement(let message): return message.recipient
     case .keyDirectory(let message): return message.recipient
     case .shareRelay(let message): return message.recipient
-    case .consistencyCheck(let message): return message.recipient
-    case .unmasking(let message): return message.recipient
+    case .consistencyCheckRequest(let message): return message.recipient
+    case .unmaskingRequest(let message): return message.recipient
     }
   }
 }
@@ -55,8 +55,8 @@ extension AggregationServer {
   ///   for a message of another round.
   public mutating func receive(_ message: ClientMessage) throws(SecureAggregationError) {
     switch message {
-    case .advertiseKeys(let message): try receive(message)
-    case .shareKeys(let message): try receive(message)
+    case .keyAdvertisement(let message): try receive(message)
+    case .keyShares(let message): try receive(message)
     case .maskedInput(let message): try receive(message)
     case .consistencySignature(let message): try receive(message)
     case .unmaskingResponse(let message): try receive(message)

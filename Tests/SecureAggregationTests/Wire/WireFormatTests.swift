@@ -93,7 +93,7 @@ struct RecordedSession {
     func sorted<Message>(_ messages: [ParticipantID: Message]) -> [Message] {
       messages.keys.sorted().compactMap { messages[$0] }
     }
-    serverMessages.append(.announcement(session.server.announcement(for: session.id(1))))
+    serverMessages.append(.sessionAnnouncement(session.server.announcement(for: session.id(1))))
     let directories = try session.advertiseKeys()
     let relays = try session.shareKeys(directories)
     let requests = try session.maskedInputs(relays, excluding: dropped)
@@ -106,10 +106,11 @@ struct RecordedSession {
 
     serverMessages += sorted(directories).map(ServerMessage.keyDirectory)
     serverMessages += sorted(relays).map(ServerMessage.shareRelay)
-    serverMessages += sorted(requests.consistencyRequests).map(ServerMessage.consistencyCheck)
-    serverMessages += sorted(unmasking).map(ServerMessage.unmasking)
-    clientMessages += sorted(session.sentAdvertisements).map(ClientMessage.advertiseKeys)
-    clientMessages += sorted(session.sentShares).map(ClientMessage.shareKeys)
+    serverMessages += sorted(requests.consistencyRequests).map(
+      ServerMessage.consistencyCheckRequest)
+    serverMessages += sorted(unmasking).map(ServerMessage.unmaskingRequest)
+    clientMessages += sorted(session.sentAdvertisements).map(ClientMessage.keyAdvertisement)
+    clientMessages += sorted(session.sentShares).map(ClientMessage.keyShares)
     clientMessages += sorted(session.sentMaskedInputs).map(ClientMessage.maskedInput)
     clientMessages += sorted(session.sentSignatures).map(ClientMessage.consistencySignature)
     clientMessages += sorted(session.sentResponses).map(ClientMessage.unmaskingResponse)
@@ -132,8 +133,8 @@ struct RecordedSession {
 extension ClientMessage {
   var kind: String {
     switch self {
-    case .advertiseKeys: return "advertise keys"
-    case .shareKeys: return "share keys"
+    case .keyAdvertisement: return "advertise keys"
+    case .keyShares: return "share keys"
     case .maskedInput: return "masked input"
     case .consistencySignature: return "consistency signature"
     case .unmaskingResponse: return "unmasking response"
@@ -142,13 +143,13 @@ extension ClientMessage {
 }
 
 extension ClientMessage {
-  var advertiseKeys: KeyAdvertisement? {
-    if case .advertiseKeys(let message) = self { return message }
+  var keyAdvertisement: KeyAdvertisement? {
+    if case .keyAdvertisement(let message) = self { return message }
     return nil
   }
 
-  var shareKeys: KeyShares? {
-    if case .shareKeys(let message) = self { return message }
+  var keyShares: KeyShares? {
+    if case .keyShares(let message) = self { return message }
     return nil
   }
 
@@ -166,11 +167,11 @@ extension ClientMessage {
 extension ServerMessage {
   var kind: String {
     switch self {
-    case .announcement: return "announcement"
+    case .sessionAnnouncement: return "announcement"
     case .keyDirectory: return "key directory"
     case .shareRelay: return "share relay"
-    case .consistencyCheck: return "consistency check"
-    case .unmasking: return "unmasking"
+    case .consistencyCheckRequest: return "consistency check"
+    case .unmaskingRequest: return "unmasking"
     }
   }
 }
@@ -232,7 +233,7 @@ extension ServerMessage {
     }
     #expect(kinds == [.maskingKey, .selfMaskSeed])
     var signatureCount = 0
-    for case .unmasking(let request) in session.serverMessages {
+    for case .unmaskingRequest(let request) in session.serverMessages {
       signatureCount += request.signatures.count
     }
     #expect(signatureCount > 0)
@@ -357,8 +358,8 @@ extension ServerMessage {
     configuration = try WireFormatTests.active()
     session = try RecordedSession(configuration: configuration, dropout: 5)
     let messages = session.clientMessages
-    let advertisement = try #require(messages.compactMap(\.advertiseKeys).first)
-    let shares = try #require(messages.compactMap(\.shareKeys).first)
+    let advertisement = try #require(messages.compactMap(\.keyAdvertisement).first)
+    let shares = try #require(messages.compactMap(\.keyShares).first)
     let masked = try #require(messages.compactMap(\.maskedInput).first)
     let response = try #require(messages.compactMap(\.unmaskingResponse).last)
     self.advertisement = advertisement
@@ -419,7 +420,7 @@ extension ServerMessage {
 
   // The hand-built messages are right when every field is: they decode to the expected values.
   @Test func wellFormedHandBuiltMessagesDecode() throws {
-    #expect(client(2, advertise()) == .client(.advertiseKeys(advertisement)))
+    #expect(client(2, advertise()) == .client(.keyAdvertisement(advertisement)))
     let id = advertisement.sessionID
     let one = try participant(1)
     #expect(
@@ -430,7 +431,7 @@ extension ServerMessage {
     #expect(
       server(6, unmaskingRequest())
         == .server(
-          .unmasking(
+          .unmaskingRequest(
             UnmaskingRequest(sessionID: id, recipient: one, survivors: survivors, signatures: []))))
     guard
       case .client(.unmaskingResponse(let response)) = client(6, unmaskingResponse([revealed()]))
@@ -512,7 +513,7 @@ extension ServerMessage {
     #expect(
       server(6, unmaskingRequest(signatures: [Proto().uint(1, 2)]))
         == Self.invalid("a signature of 0 bytes; expected 64"))
-    guard case .client(.advertiseKeys(let unsigned)) = client(2, advertise(signature: [])) else {
+    guard case .client(.keyAdvertisement(let unsigned)) = client(2, advertise(signature: [])) else {
       Issue.record("an unsigned advertisement does not decode")
       return
     }
@@ -582,12 +583,14 @@ extension ServerMessage {
           == Self.invalid("a participant bitmap of \(bitmap.count) bytes"))
     }
     // An empty set decodes (the client then refuses it as too small).
-    guard case .server(.unmasking(let request)) = server(6, unmaskingRequest(bitmap: [])) else {
+    guard case .server(.unmaskingRequest(let request)) = server(6, unmaskingRequest(bitmap: []))
+    else {
       Issue.record("an empty bitmap does not decode")
       return
     }
     #expect(request.survivors.isEmpty)
-    guard case .server(.unmasking(let full)) = server(6, unmaskingRequest(bitmap: [0x1F])) else {
+    guard case .server(.unmaskingRequest(let full)) = server(6, unmaskingRequest(bitmap: [0x1F]))
+    else {
       Issue.record("a full bitmap does not decode")
       return
     }

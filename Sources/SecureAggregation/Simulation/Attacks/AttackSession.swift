@@ -83,7 +83,7 @@ struct AttackSession {
             try client.advertiseKeys(for: announcement)
           })
       else { continue }
-      deliver(.advertiseKeys(forge(message)))
+      deliver(.keyAdvertisement(forge(message)))
     }
     return try server.closeAdvertiseKeys()
   }
@@ -100,7 +100,7 @@ struct AttackSession {
           })
       else { continue }
       sentShares[directory.recipient] = message
-      deliver(.shareKeys(message))
+      deliver(.keyShares(message))
     }
     return try server.closeShareKeys()
   }

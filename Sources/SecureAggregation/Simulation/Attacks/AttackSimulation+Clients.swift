@@ -75,8 +75,8 @@ extension AttackSimulation {
     }
     old.unmask(oldUnmasking)
     let oldClientMessages: [ProtocolRound: [ClientMessage]] = [
-      .advertiseKeys: old.server.advertisements.values.map(ClientMessage.advertiseKeys),
-      .shareKeys: old.sentShares.values.map(ClientMessage.shareKeys),
+      .advertiseKeys: old.server.advertisements.values.map(ClientMessage.keyAdvertisement),
+      .shareKeys: old.sentShares.values.map(ClientMessage.keyShares),
       .maskedInputCollection: old.maskedInputs.values.map(ClientMessage.maskedInput),
       .unmasking: old.sentResponses.values.map(ClientMessage.unmaskingResponse),
     ]
@@ -94,9 +94,10 @@ extension AttackSimulation {
           switch message {
           case .keyDirectory(let directory): _ = try client.shareKeys(for: directory)
           case .shareRelay(let relay): _ = try client.maskInput(for: relay, input: input)
-          case .consistencyCheck(let check): _ = try client.signSurvivors(for: check)
-          case .unmasking(let request): _ = try client.revealShares(for: request)
-          case .announcement(let announcement): _ = try client.advertiseKeys(for: announcement)
+          case .consistencyCheckRequest(let check): _ = try client.signSurvivors(for: check)
+          case .unmaskingRequest(let request): _ = try client.revealShares(for: request)
+          case .sessionAnnouncement(let announcement):
+            _ = try client.advertiseKeys(for: announcement)
           }
           return true
         }
@@ -115,10 +116,10 @@ extension AttackSimulation {
     case .unmasking(let honest):
       requests = honest
     case .consistencyCheck(let checks):
-      replay(.consistencyCheck, oldChecks.map(ServerMessage.consistencyCheck))
+      replay(.consistencyCheck, oldChecks.map(ServerMessage.consistencyCheckRequest))
       requests = try session.consistencyCheck(checks)
     }
-    replay(.unmasking, oldUnmasking.map(ServerMessage.unmasking))
+    replay(.unmasking, oldUnmasking.map(ServerMessage.unmaskingRequest))
     session.unmask(requests)
     let result = try? session.server.finish()
     return try report(
