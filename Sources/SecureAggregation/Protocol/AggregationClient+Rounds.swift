@@ -47,14 +47,12 @@ extension AggregationClient {
   /// (``KeyAgreement/PublicKey/isSafeForKeyAgreement``) counts as dropped for this client: it
   /// gets no shares, and the client goes on with the others.
   ///
-  /// - Throws: ``SecureAggregationError/unknownParticipant(_:)`` for an entry that is not a
-  ///   neighbour, ``SecureAggregationError/duplicateParticipant(_:)``,
-  ///   ``SecureAggregationError/invalidSignature(signer:)`` and
-  ///   ``SecureAggregationError/missingIdentityKey(_:)`` (active mode),
-  ///   ``SecureAggregationError/tooFewNeighbors(needed:available:)`` when fewer than t
-  ///   neighbours advertised, ``SecureAggregationError/sessionMismatch`` for a directory or entry
-  ///   of another session, ``SecureAggregationError/wrongRecipient(expected:received:)``, and
-  ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` outside this round.
+  /// - Throws: ``SecureAggregationError`` when the directory cannot be used, and then no share
+  ///   is dealt: an entry that is not a neighbour or appears twice, in active mode a signature
+  ///   that does not verify against the caller's identity directory
+  ///   (``SecureAggregationError/invalidSignature(signer:)``), fewer than t neighbours
+  ///   (``SecureAggregationError/tooFewNeighbors(needed:available:)``), or a directory of another
+  ///   session, recipient or round.
   public mutating func shareKeys(for directory: KeyDirectory)
     throws(SecureAggregationError) -> KeyShares
   {
@@ -139,14 +137,11 @@ extension AggregationClient {
   /// but still masks with it (the pairwise mask needs only the sender's advertised key), so the
   /// server's sum stays exact.
   ///
-  /// - Throws: ``SecureAggregationError/unknownParticipant(_:)`` for a sender that did not
-  ///   advertise as a neighbour, ``SecureAggregationError/duplicateParticipant(_:)``,
-  ///   ``SecureAggregationError/tooFewNeighbors(needed:available:)`` when fewer than t
-  ///   neighbours' shares were relayed,
-  ///   ``SecureAggregationError/invalidParameter(name:value:expected:)`` when `input` has the
-  ///   wrong length or modulus, ``SecureAggregationError/sessionMismatch``,
-  ///   ``SecureAggregationError/wrongRecipient(expected:received:)``, and
-  ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` outside this round.
+  /// - Throws: ``SecureAggregationError/invalidParameter(name:value:expected:)`` when `input`
+  ///   has the wrong length or modulus (the caller's mistake: fix the input and call again);
+  ///   any other ``SecureAggregationError`` means the relay cannot be used — shares from a
+  ///   sender that is not a neighbour or came twice, fewer than t neighbours' shares, or a relay
+  ///   of another session, recipient or round — and nothing is masked or sent.
   public mutating func maskInput(for relay: ShareRelay, input: ModularVector)
     throws(SecureAggregationError) -> MaskedInput
   {
@@ -248,21 +243,15 @@ extension AggregationClient {
   /// once; any later request is refused, so the server can never collect both shares of one
   /// neighbour from it.
   ///
-  /// - Throws: ``SecureAggregationError/tooFewSurvivors(round:needed:remaining:)`` when the set
-  ///   is smaller than ``AggregationConfiguration/minimumSurvivors``,
-  ///   ``SecureAggregationError/tooFewNeighbors(needed:available:)`` when fewer than t of this
-  ///   client's neighbours survived, ``SecureAggregationError/survivorSetNotNested(_:)``,
-  ///   ``SecureAggregationError/unknownParticipant(_:)``,
-  ///   ``SecureAggregationError/duplicateParticipant(_:)``,
-  ///   ``SecureAggregationError/invalidMessage(reason:)`` for a set not in ascending order; in
-  ///   active mode also ``SecureAggregationError/survivorSetChanged``,
-  ///   ``SecureAggregationError/invalidSignature(signer:)``,
-  ///   ``SecureAggregationError/missingIdentityKey(_:)``, and
-  ///   ``SecureAggregationError/tooFewNeighbors(needed:available:)`` for fewer than t valid
-  ///   signatures. Also ``SecureAggregationError/sessionMismatch``,
-  ///   ``SecureAggregationError/wrongRecipient(expected:received:)``, and
-  ///   ``SecureAggregationError/unexpectedMessage(received:expected:)`` outside this round —
-  ///   in particular for every request after the first one answered.
+  /// - Throws: ``SecureAggregationError`` when revealing could endanger this client's input, and
+  ///   then reveals nothing: a survivor set that is too small, malformed or not nested in the
+  ///   earlier ones (``SecureAggregationError/tooFewSurvivors(round:needed:remaining:)``,
+  ///   ``SecureAggregationError/survivorSetNotNested(_:)``), fewer than t surviving neighbours,
+  ///   in active mode a set that differs from the one signed or lacks t valid signatures
+  ///   (``SecureAggregationError/survivorSetChanged``), and a request of another session,
+  ///   recipient or round, which includes every request after the first one answered
+  ///   (``SecureAggregationError/unexpectedMessage(received:expected:)``). Treat any of them as
+  ///   the end of this client's part in the session.
   public mutating func revealShares(for request: UnmaskingRequest)
     throws(SecureAggregationError) -> UnmaskingResponse
   {
