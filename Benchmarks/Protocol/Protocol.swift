@@ -122,7 +122,7 @@ struct PreparedSession {
           try server.receive(reply)
         }
       }
-      if case .unmasking = messages.first { break }
+      if case .unmaskingRequest = messages.first { break }
       guard case .send(let next) = try server.advance() else {
         throw BenchmarkSetupError.unexpectedRound
       }

@@ -45,8 +45,8 @@ struct Network {
     upBytes[message.sender, default: 0] += bytes.count
     let name: String
     switch message {
-    case .advertiseKeys: name = "AdvertiseKeys"
-    case .shareKeys: name = "ShareKeys"
+    case .keyAdvertisement: name = "AdvertiseKeys"
+    case .keyShares: name = "ShareKeys"
     case .maskedInput: name = "MaskedInput"
     case .consistencySignature: name = "ConsistencySignature"
     case .unmaskingResponse: name = "UnmaskingResponse"
@@ -61,11 +61,11 @@ struct Network {
     downBytes[message.recipient, default: 0] += bytes.count
     let name: String
     switch message {
-    case .announcement: name = "SessionAnnouncement"
+    case .sessionAnnouncement: name = "SessionAnnouncement"
     case .keyDirectory: name = "KeyDirectory"
     case .shareRelay: name = "ShareRelay"
-    case .consistencyCheck: name = "ConsistencyCheck"
-    case .unmasking: name = "UnmaskingRequest"
+    case .consistencyCheckRequest: name = "ConsistencyCheck"
+    case .unmaskingRequest: name = "UnmaskingRequest"
     }
     record("server → client  \(name)", bytes.count)
     return try ServerMessage(serializedBytes: bytes, configuration: sessionConfiguration)

@@ -60,19 +60,19 @@ struct SeedWriter {
   /// The seed-file name of a server message's kind.
   static func kind(of message: ServerMessage) -> String {
     switch message {
-    case .announcement: return "announcement"
+    case .sessionAnnouncement: return "announcement"
     case .keyDirectory: return "key-directory"
     case .shareRelay: return "share-relay"
-    case .consistencyCheck: return "consistency-check"
-    case .unmasking: return "unmasking-request"
+    case .consistencyCheckRequest: return "consistency-check"
+    case .unmaskingRequest: return "unmasking-request"
     }
   }
 
   /// The seed-file name of a client message's kind.
   static func kind(of message: ClientMessage) -> String {
     switch message {
-    case .advertiseKeys: return "advertise-keys"
-    case .shareKeys: return "share-keys"
+    case .keyAdvertisement: return "advertise-keys"
+    case .keyShares: return "share-keys"
     case .maskedInput: return "masked-input"
     case .consistencySignature: return "consistency-signature"
     case .unmaskingResponse: return "unmasking-response"
@@ -242,19 +242,19 @@ func outcome(of input: [UInt8], target: String) -> String {
     do {
       if target == "FuzzClientMessage" {
         switch try ClientMessage(serializedBytes: bytes, configuration: configuration) {
-        case .advertiseKeys: return "accepted: advertiseKeys"
-        case .shareKeys: return "accepted: shareKeys"
+        case .keyAdvertisement: return "accepted: advertiseKeys"
+        case .keyShares: return "accepted: shareKeys"
         case .maskedInput: return "accepted: maskedInput"
         case .consistencySignature: return "accepted: consistencySignature"
         case .unmaskingResponse: return "accepted: unmaskingResponse"
         }
       }
       switch try ServerMessage(serializedBytes: bytes, configuration: configuration) {
-      case .announcement: return "accepted: announcement"
+      case .sessionAnnouncement: return "accepted: announcement"
       case .keyDirectory: return "accepted: keyDirectory"
       case .shareRelay: return "accepted: shareRelay"
-      case .consistencyCheck: return "accepted: consistencyCheck"
-      case .unmasking: return "accepted: unmasking"
+      case .consistencyCheckRequest: return "accepted: consistencyCheck"
+      case .unmaskingRequest: return "accepted: unmasking"
       }
     } catch {
       return refusal(error)
