@@ -1,0 +1,51 @@
+import Foundation
+
+/// The rounds a server runs, by id: each loaded from the store once (after a restart, on first
+/// use or when the deadline loop starts), then kept in memory while the server lives.
+actor RoundRegistry {
+  private let store: any RoundStore
+  private var rounds: [String: RoundActor] = [:]
+
+  init(store: any RoundStore) {
+    self.store = store
+  }
+
+  /// Milliseconds since 1970, the service's clock for deadlines.
+  static func now() -> Int64 {
+    Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+  }
+
+  /// The round `id`, loaded from the store when it is not in memory; `nil` when there is none.
+  func round(_ id: String) async throws(AggregationServiceError) -> RoundActor? {
+    if let round = rounds[id] { return round }
+    guard let loaded = try await RoundActor.load(id, store: store, now: Self.now()) else {
+      return nil
+    }
+    // Another call may have loaded it while this one read the store: keep the first.
+    if let round = rounds[id] { return round }
+    rounds[id] = loaded
+    return loaded
+  }
+
+  /// Keeps a round just created.
+  func add(_ round: RoundActor) {
+    rounds[round.id] = round
+  }
+
+  /// Loads every round of the store that is not over, so their deadlines run after a restart.
+  func loadUnfinished() async throws(AggregationServiceError) {
+    for state in try await store.serviceRounds(population: nil)
+    where state.status == .checkingIn || state.status == .running {
+      _ = try await round(state.record.id)
+    }
+  }
+
+  /// The rounds in memory that are not over.
+  func active() async -> [RoundActor] {
+    var result: [RoundActor] = []
+    for round in rounds.values where !(await round.isOver) {
+      result.append(round)
+    }
+    return result
+  }
+}
