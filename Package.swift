@@ -161,6 +161,7 @@ let package = Package(
         "AggregationService", "PrivateAggregation",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
       ],
       swiftSettings: strictSettings
     ),

@@ -1,0 +1,201 @@
+import Foundation
+import GRPCCore
+import GRPCInProcessTransport
+import PrivateAggregation
+import SecureAggregation
+import Testing
+
+@testable import AggregationService
+
+/// The gRPC service end to end: the generated service over the in-process transport, real
+/// clients, a real SQLite store.
+@Suite struct RoundServiceTests {
+  typealias Support = ServiceTestSupport
+
+  /// Eight clients contribute through `AggregationServiceClient`: the round starts when the
+  /// cohort is full, closes each phase as soon as everyone answered, and releases the exact
+  /// sum of the eight updates.
+  @Test func aFullRoundGivesTheExactSum() async throws {
+    let path = Support.storePath()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let store = try await SQLiteRoundStore.open(path: path)
+    let configuration = Support.configuration()
+    try await Support.withInProcessService(store: store) { grpc in
+      let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
+      let credentials = try await operatorClient.createRound(
+        id: "full", configuration: configuration, phaseDeadline: .seconds(20))
+      #expect(credentials.map(\.participant) == Array(1...8))
+      #expect(Set(credentials.map(\.token)).count == 8)
+      let client = AggregationServiceClient(wrapping: grpc)
+      let outcomes = try await withThrowingTaskGroup(
+        of: AggregationServiceClient<InProcessTransport.Client>.Outcome.self
+      ) { group in
+        for credential in credentials {
+          group.addTask {
+            try await client.contribute(
+              update: Support.update(credential.participant), to: credential,
+              expecting: configuration)
+          }
+        }
+        return try await group.reduce(into: []) { $0.append($1) }
+      }
+      #expect(outcomes == Array(repeating: .finished(answeredPhases: 4), count: 8))
+      let report = try await operatorClient.report(of: "full", wait: .seconds(5))
+      #expect(report.status == .finished)
+      try Support.expectExactSum(report.release, survivors: Array(1...8))
+    }
+    // Only hashes of the credentials are stored.
+    let stored = try #require(try await store.credentialHash(roundID: "full", participant: 1))
+    #expect(stored.count == 32)
+    await store.close()
+  }
+
+  /// Calls without the right credential are refused as unauthenticated: a client token with
+  /// one character changed, a token of another round, no token, and the operator's calls
+  /// without the operator token. (Mutation: skipping the hash comparison in
+  /// `ServiceHandler.authenticateClient` or `authenticateOperator` fails this test.)
+  @Test func aWrongCredentialIsUnauthenticated() async throws {
+    let path = Support.storePath()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let store = try await SQLiteRoundStore.open(path: path)
+    try await Support.withInProcessService(store: store) { grpc in
+      let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
+      let first = try await operatorClient.createRound(
+        id: "a", configuration: Support.configuration())
+      let second = try await operatorClient.createRound(
+        id: "b", configuration: Support.configuration())
+      let token = try #require(first.first?.token)
+      let flipped = String(token.dropLast()) + (token.hasSuffix("0") ? "1" : "0")
+      #expect(
+        await Support.fails(with: .unauthenticated) {
+          _ = try await Support.checkIn(grpc, round: "a", token: flipped)
+        })
+      let otherRound = try #require(second.first?.token)
+      #expect(
+        await Support.fails(with: .unauthenticated) {
+          _ = try await Support.checkIn(grpc, round: "a", token: otherRound)
+        })
+      #expect(
+        await Support.fails(with: .unauthenticated) {
+          _ = try await Support.submit(grpc, round: "a", token: flipped, bytes: [1, 2, 3])
+        })
+      #expect(
+        await Support.fails(with: .unauthenticated) {
+          var request = PrivateAggregation_Service_V1_CheckInRequest()
+          request.roundID = "a"
+          _ = try await Support.API(wrapping: grpc).checkIn(request)
+        })
+      // The operator's calls, with a client's token or a wrong operator token.
+      let impostor = OperatorClient(wrapping: grpc, operatorToken: token)
+      await #expect(throws: AggregationServiceError.self) {
+        _ = try await impostor.createRound(id: "c", configuration: Support.configuration())
+      }
+      do throws(AggregationServiceError) {
+        _ = try await OperatorClient(wrapping: grpc, operatorToken: "operator-token-for-test")
+          .report(of: "a")
+        Issue.record("a wrong operator token read a round")
+      } catch .service(let code, let message) {
+        #expect(code == "\(RPCError.Code.unauthenticated)")
+        #expect(!message.contains("operator-token"))
+      } catch {
+        Issue.record("unexpected \(error)")
+      }
+      // Through the public client: the same refusal, and the token is in no message.
+      do throws(AggregationServiceError) {
+        _ = try await AggregationServiceClient(wrapping: grpc).contribute(
+          update: Support.update(1),
+          to: RoundCredential(roundID: "a", participant: 1, token: flipped))
+        Issue.record("a wrong token contributed")
+      } catch .service(let code, let message) {
+        #expect(code == "\(RPCError.Code.unauthenticated)")
+        #expect(!message.contains(flipped))
+      } catch {
+        Issue.record("unexpected \(error)")
+      }
+      // The right token still works.
+      let answer = try await Support.checkIn(grpc, round: "a", token: token)
+      #expect(answer.participant == 1)
+    }
+    await store.close()
+  }
+
+  /// A client that submits a message whose sender is another client is refused as
+  /// `permissionDenied`, and the message is not taken: the real sender can still send it.
+  /// (Mutation: removing the sender check in `RoundActor.submit` fails this test.)
+  @Test func aMessageUnderAnotherClientsIDIsRefused() async throws {
+    let path = Support.storePath()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let store = try await SQLiteRoundStore.open(path: path)
+    try await Support.withInProcessService(store: store) { grpc in
+      let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
+      let credentials = try await operatorClient.createRound(
+        id: "r", configuration: Support.configuration())
+      for credential in credentials {
+        _ = try await Support.checkIn(grpc, round: "r", token: credential.token)
+      }
+      let one = credentials[0]
+      let two = credentials[1]
+      let announcement = try Support.serverMessage(
+        try await Support.next(grpc, round: "r", token: one.token, answered: 0))
+      let plan = try AggregationPlan(Support.configuration())
+      var client = try PrivateAggregationClient(
+        plan: plan, id: try #require(ParticipantID(1)), update: Support.update(1))
+      let bytes = try client.respond(to: announcement).serializedBytes()
+      #expect(
+        await Support.fails(with: .permissionDenied) {
+          _ = try await Support.submit(grpc, round: "r", token: two.token, bytes: bytes)
+        })
+      let accepted = try await Support.submit(grpc, round: "r", token: one.token, bytes: bytes)
+      #expect(!accepted.duplicate)
+      let again = try await Support.submit(grpc, round: "r", token: one.token, bytes: bytes)
+      #expect(again.duplicate)
+    }
+    await store.close()
+  }
+
+  /// Client 8 answers the first two phases and then goes silent: the masked-input phase closes
+  /// at its deadline without it, the protocol recovers its masks, and the round releases the
+  /// exact sum of clients 1…7; client 8 is then told it was dropped.
+  @Test func aSilentClientIsDroppedAtThePhaseDeadline() async throws {
+    let path = Support.storePath()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let store = try await SQLiteRoundStore.open(path: path)
+    try await Support.withInProcessService(store: store) { grpc in
+      let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
+      let credentials = try await operatorClient.createRound(
+        id: "drop", configuration: Support.configuration(), phaseDeadline: .milliseconds(1500))
+      let silent = credentials[7]
+      let client = AggregationServiceClient(wrapping: grpc)
+      async let outcomes = withThrowingTaskGroup(
+        of: AggregationServiceClient<InProcessTransport.Client>.Outcome.self
+      ) { group in
+        for credential in credentials.prefix(7) {
+          group.addTask {
+            try await client.contribute(
+              update: Support.update(credential.participant), to: credential)
+          }
+        }
+        return try await group.reduce(into: []) { $0.append($1) }
+      }
+      // Client 8 by hand: check in, answer phases 1 and 2, then nothing.
+      let plan = try AggregationPlan(Support.configuration())
+      var eight = try PrivateAggregationClient(
+        plan: plan, id: try #require(ParticipantID(8)), update: Support.update(8))
+      _ = try await Support.checkIn(grpc, round: "drop", token: silent.token)
+      for answered in 0..<2 {
+        let message = try Support.serverMessage(
+          try await Support.next(grpc, round: "drop", token: silent.token, answered: answered))
+        _ = try await Support.submit(
+          grpc, round: "drop", token: silent.token,
+          bytes: try eight.respond(to: message).serializedBytes())
+      }
+      #expect(try await outcomes == Array(repeating: .finished(answeredPhases: 4), count: 7))
+      let report = try await operatorClient.report(of: "drop", wait: .seconds(5))
+      #expect(report.status == .finished)
+      try Support.expectExactSum(report.release, survivors: Array(1...7))
+      let late = try await Support.next(grpc, round: "drop", token: silent.token, answered: 2)
+      #expect(late.outcome == .dropped(true))
+    }
+    await store.close()
+  }
+}
