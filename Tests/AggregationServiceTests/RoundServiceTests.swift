@@ -40,6 +40,7 @@ import Testing
         return try await group.reduce(into: []) { $0.append($1) }
       }
       #expect(outcomes == Array(repeating: .finished(answeredPhases: 4), count: 8))
+      #expect(await operatorClient.isHealthy())
       let report = try await operatorClient.report(of: "full", wait: .seconds(5))
       #expect(report.status == .finished)
       try Support.expectExactSum(report.release, survivors: Array(1...8))
@@ -197,5 +198,88 @@ import Testing
       #expect(late.outcome == .dropped(true))
     }
     await store.close()
+  }
+
+  /// A round whose check-in deadline passes with fewer clients than the protocol's minimum
+  /// (3 of 8, minimum 5) fails without starting; its clients are told it ended.
+  @Test func tooFewCheckInsFailTheRound() async throws {
+    let path = Support.storePath()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let store = try await SQLiteRoundStore.open(path: path)
+    try await Support.withInProcessService(store: store) { grpc in
+      let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
+      let credentials = try await operatorClient.createRound(
+        id: "few", configuration: Support.configuration(), checkInDeadline: .milliseconds(300))
+      let client = AggregationServiceClient(wrapping: grpc)
+      let outcomes = try await withThrowingTaskGroup(
+        of: AggregationServiceClient<InProcessTransport.Client>.Outcome.self
+      ) { group in
+        for credential in credentials.prefix(3) {
+          group.addTask {
+            try await client.contribute(
+              update: Support.update(credential.participant), to: credential)
+          }
+        }
+        return try await group.reduce(into: []) { $0.append($1) }
+      }
+      #expect(outcomes == Array(repeating: .ended(.failed, answeredPhases: 0), count: 3))
+      let report = try await operatorClient.report(of: "few")
+      #expect(report.status == .failed)
+      #expect(report.checkedIn == 3)
+      #expect(report.failure.contains("3 of 8"))
+      #expect(report.release == nil)
+    }
+    #expect(try await store.round("few") == nil)  // never begun: nothing charged or stored
+    await store.close()
+  }
+
+  /// A population with budget ε = 1.2 pays for one round of ε = 1: the first round finishes,
+  /// and the second, created after the service was rebuilt on the reopened store, is refused
+  /// when its cohort is full; its clients are told so and the ledger holds one round.
+  @Test func theBudgetRefusesTheSecondRoundAcrossARestart() async throws {
+    let path = Support.storePath()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var configuration = Support.configuration()
+    configuration.privacy = .central
+    configuration.noise = .targetEpsilon(1)
+    let central = configuration
+    for (round, expected) in [
+      (
+        "first",
+        AggregationServiceClient<InProcessTransport.Client>.Outcome.finished(
+          answeredPhases: 4)
+      ),
+      ("second", .ended(.refused, answeredPhases: 0)),
+    ] {
+      let store = try await SQLiteRoundStore.open(path: path)
+      try await Support.withInProcessService(store: store) { grpc in
+        let operatorClient = OperatorClient(
+          wrapping: grpc, operatorToken: Support.operatorToken)
+        let credentials = try await operatorClient.createRound(
+          id: round, configuration: central, population: ("P", 1.2))
+        let client = AggregationServiceClient(wrapping: grpc)
+        let outcomes = try await withThrowingTaskGroup(
+          of: AggregationServiceClient<InProcessTransport.Client>.Outcome.self
+        ) { group in
+          for credential in credentials {
+            group.addTask {
+              try await client.contribute(
+                update: Support.update(credential.participant), to: credential)
+            }
+          }
+          return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes == Array(repeating: expected, count: 8), "round \(round)")
+        let report = try await operatorClient.report(of: round)
+        if round == "second" {
+          #expect(report.status == .refused)
+          #expect(report.failure.contains("budget"))
+        } else {
+          #expect(report.status == .finished)
+        }
+      }
+      #expect(try await store.ledger(of: "P")?.roundsRecorded == 1)
+      await store.close()
+    }
   }
 }

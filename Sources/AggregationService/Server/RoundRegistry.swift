@@ -33,10 +33,12 @@ actor RoundRegistry {
   }
 
   /// Loads every round of the store that is not over, so their deadlines run after a restart.
+  /// A round that does not load (an unreadable log, say) is left out, and its calls answer
+  /// the error, so it cannot stop the others.
   func loadUnfinished() async throws(AggregationServiceError) {
     for state in try await store.serviceRounds(population: nil)
     where state.status == .checkingIn || state.status == .running {
-      _ = try await round(state.record.id)
+      _ = try? await round(state.record.id)
     }
   }
 
