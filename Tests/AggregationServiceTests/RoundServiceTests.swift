@@ -161,10 +161,11 @@ import Testing
     let path = Support.storePath()
     defer { try? FileManager.default.removeItem(atPath: path) }
     let store = try await SQLiteRoundStore.open(path: path)
-    try await Support.withInProcessService(store: store) { grpc in
+    let clock = TestClock()
+    try await Support.withInProcessService(store: store, clock: clock) { grpc in
       let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
       let credentials = try await operatorClient.createRound(
-        id: "drop", configuration: Support.configuration(), phaseDeadline: .milliseconds(1500))
+        id: "drop", configuration: Support.configuration(), phaseDeadline: .seconds(4))
       let silent = credentials[7]
       let client = AggregationServiceClient(wrapping: grpc)
       async let outcomes = withThrowingTaskGroup(
@@ -190,6 +191,16 @@ import Testing
           grpc, round: "drop", token: silent.token,
           bytes: try eight.respond(to: message).serializedBytes())
       }
+      // The seven answer the masked-input phase; then its deadline passes.
+      var waited = 0
+      while true {
+        let report = try await operatorClient.report(of: "drop")
+        if report.phase == 3, report.answered == 7 { break }
+        waited += 1
+        try #require(waited < 1000, "the seven never answered phase 3")
+        try await Task.sleep(for: .milliseconds(20))
+      }
+      clock.advance(by: .seconds(5))
       #expect(try await outcomes == Array(repeating: .finished(answeredPhases: 4), count: 7))
       let report = try await operatorClient.report(of: "drop", wait: .seconds(5))
       #expect(report.status == .finished)
@@ -206,10 +217,16 @@ import Testing
     let path = Support.storePath()
     defer { try? FileManager.default.removeItem(atPath: path) }
     let store = try await SQLiteRoundStore.open(path: path)
-    try await Support.withInProcessService(store: store) { grpc in
+    let clock = TestClock()
+    try await Support.withInProcessService(store: store, clock: clock) { grpc in
       let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
       let credentials = try await operatorClient.createRound(
-        id: "few", configuration: Support.configuration(), checkInDeadline: .milliseconds(300))
+        id: "few", configuration: Support.configuration(), checkInDeadline: .seconds(2))
+      for credential in credentials.prefix(3) {
+        let answer = try await Support.checkIn(grpc, round: "few", token: credential.token)
+        #expect(answer.status == .checkingIn)
+      }
+      clock.advance(by: .seconds(3))
       let client = AggregationServiceClient(wrapping: grpc)
       let outcomes = try await withThrowingTaskGroup(
         of: AggregationServiceClient<InProcessTransport.Client>.Outcome.self

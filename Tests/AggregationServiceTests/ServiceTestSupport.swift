@@ -4,9 +4,24 @@ import GRPCInProcessTransport
 import GRPCNIOTransportHTTP2Posix
 import PrivateAggregation
 import SecureAggregation
+import Synchronization
 import Testing
 
 @testable import AggregationService
+
+/// A clock the test moves: deadlines pass when the test says so, however slow the machine.
+final class TestClock: Sendable {
+  private let milliseconds = Mutex(Int64(Date().timeIntervalSince1970 * 1000))
+
+  /// Milliseconds since 1970, as the test has set them.
+  func now() -> Int64 { milliseconds.withLock { $0 } }
+
+  /// Moves the clock forward.
+  func advance(by duration: Duration) {
+    let (seconds, attoseconds) = duration.components
+    milliseconds.withLock { $0 += seconds * 1000 + attoseconds / 1_000_000_000_000_000 }
+  }
+}
 
 /// Rounds, servers and raw calls for the service tests.
 enum ServiceTestSupport {
@@ -56,13 +71,14 @@ enum ServiceTestSupport {
   }
 
   /// Runs `body` against a service on `store` over the in-process transport, with the
-  /// deadline loop running; tears all down afterwards.
+  /// deadline loop running on `clock` (which only the test moves); tears all down afterwards.
   static func withInProcessService<Result: Sendable>(
-    store: any RoundStore,
+    store: any RoundStore, clock: TestClock = TestClock(),
     _ body: (GRPCClient<InProcessTransport.Client>) async throws -> Result
   ) async throws -> Result {
     let transport = InProcessTransport()
-    let service = RoundService(store: store, operatorToken: operatorToken, limits: limits)
+    let service = RoundService(
+      store: store, operatorToken: operatorToken, limits: limits, clock: { clock.now() })
     let server = GRPCServer(transport: transport.server, services: [service])
     return try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await server.serve() }

@@ -33,6 +33,8 @@ public struct OperatorClient<Transport: ClientTransport>: Sendable {
     public let clients: Int
     /// How many clients checked in.
     public let checkedIn: Int
+    /// How many clients answered the open phase.
+    public let answered: Int
     /// Why it failed or was refused; empty otherwise.
     public let failure: String
     /// Its release, once finished.
@@ -100,7 +102,7 @@ public struct OperatorClient<Transport: ClientTransport>: Sendable {
     return Report(
       id: summary.roundID, status: try Self.status(summary.status), phase: Int(summary.phase),
       clients: Int(summary.clients), checkedIn: Int(summary.checkedIn),
-      failure: summary.failure, release: release)
+      answered: Int(summary.answered), failure: summary.failure, release: release)
   }
 
   /// Whether the service and its store answer (no credential needed).

@@ -208,6 +208,9 @@ nonisolated struct PrivateAggregation_Service_V1_RoundSummary: Sendable {
   /// why a round failed or was refused
   var failure: String = String()
 
+  /// the clients that answered the open phase
+  var answered: UInt32 = 0
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
@@ -637,7 +640,7 @@ nonisolated extension PrivateAggregation_Service_V1_CreateRoundResponse: SwiftPr
 
 nonisolated extension PrivateAggregation_Service_V1_RoundSummary: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".RoundSummary"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}round_id\0\u{1}population\0\u{1}status\0\u{1}phase\0\u{1}clients\0\u{3}checked_in\0\u{1}failure\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}round_id\0\u{1}population\0\u{1}status\0\u{1}phase\0\u{1}clients\0\u{3}checked_in\0\u{1}failure\0\u{1}answered\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -652,6 +655,7 @@ nonisolated extension PrivateAggregation_Service_V1_RoundSummary: SwiftProtobuf.
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.clients) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.checkedIn) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.failure) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.answered) }()
       default: break
       }
     }
@@ -679,6 +683,9 @@ nonisolated extension PrivateAggregation_Service_V1_RoundSummary: SwiftProtobuf.
     if !self.failure.isEmpty {
       try visitor.visitSingularStringField(value: self.failure, fieldNumber: 7)
     }
+    if self.answered != 0 {
+      try visitor.visitSingularUInt32Field(value: self.answered, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -690,6 +697,7 @@ nonisolated extension PrivateAggregation_Service_V1_RoundSummary: SwiftProtobuf.
     if lhs.clients != rhs.clients {return false}
     if lhs.checkedIn != rhs.checkedIn {return false}
     if lhs.failure != rhs.failure {return false}
+    if lhs.answered != rhs.answered {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -12,6 +12,7 @@ actor RoundActor {
   let record: ServiceRoundRecord
   let plan: AggregationPlan
   private let store: any RoundStore
+  private let clock: ServiceClock
   private(set) var checkedIn: Set<Int>
   private(set) var status: RoundStatus
   private(set) var failure: String?
@@ -29,12 +30,13 @@ actor RoundActor {
 
   private init(
     record: ServiceRoundRecord, plan: AggregationPlan, store: any RoundStore,
-    checkedIn: Set<Int>, status: RoundStatus, failure: String?
+    clock: @escaping ServiceClock, checkedIn: Set<Int>, status: RoundStatus, failure: String?
   ) {
     id = record.id
     self.record = record
     self.plan = plan
     self.store = store
+    self.clock = clock
     self.checkedIn = checkedIn
     self.status = status
     self.failure = failure
@@ -43,18 +45,18 @@ actor RoundActor {
   /// A new round, stored with its credentials' hashes before it returns.
   static func create(
     record: ServiceRoundRecord, plan: AggregationPlan, credentialHashes: [Int: [UInt8]],
-    store: any RoundStore
+    store: any RoundStore, clock: @escaping ServiceClock
   ) async throws(AggregationServiceError) -> RoundActor {
     try await store.createRound(record, credentialHashes: credentialHashes)
     return RoundActor(
-      record: record, plan: plan, store: store, checkedIn: [], status: .checkingIn,
-      failure: nil)
+      record: record, plan: plan, store: store, clock: clock, checkedIn: [],
+      status: .checkingIn, failure: nil)
   }
 
   /// The round as its store has it: a running round resumed by replaying its log, its open
   /// phase given a full deadline from now (its clients could not answer while the server was
   /// down).
-  static func load(_ id: String, store: any RoundStore, now: Int64)
+  static func load(_ id: String, store: any RoundStore, clock: @escaping ServiceClock)
     async throws(AggregationServiceError) -> RoundActor?
   {
     guard let state = try await store.serviceRound(id) else { return nil }
@@ -65,17 +67,17 @@ actor RoundActor {
       throw .corruptStore(what: "configuration of round \(id)")
     }
     let actor = RoundActor(
-      record: state.record, plan: plan, store: store, checkedIn: state.checkedIn,
+      record: state.record, plan: plan, store: store, clock: clock, checkedIn: state.checkedIn,
       status: state.status, failure: state.failure)
-    try await actor.restore(now: now)
+    try await actor.restore()
     return actor
   }
 
-  private func restore(now: Int64) async throws(AggregationServiceError) {
+  private func restore() async throws(AggregationServiceError) {
     switch status {
     case .running:
       round = try await DurableRound.resume(id: id, store: store)
-      phaseDeadline = now + record.phaseMilliseconds
+      phaseDeadline = clock() + record.phaseMilliseconds
     case .finished:
       release = try await store.round(id)?.release
     case .checkingIn, .refused, .failed:
@@ -86,17 +88,20 @@ actor RoundActor {
   /// The open phase: 0 while checking in, then 1, 2, ….
   var phase: Int { round?.phaseNumber ?? 0 }
 
+  /// How many clients answered the open phase.
+  var answeredCount: Int { round?.answered.count ?? 0 }
+
   // MARK: Clients
 
   /// Records a check-in, and starts the round when its cohort is full.
-  func checkIn(participant: Int, now: Int64) async throws(AggregationServiceError) -> RoundStatus {
+  func checkIn(participant: Int) async throws(AggregationServiceError) -> RoundStatus {
     await lock()
     defer { unlock() }
     guard status == .checkingIn else { return status }
     checkedIn = try await store.checkIn(
-      roundID: id, participant: participant, atMilliseconds: now)
+      roundID: id, participant: participant, atMilliseconds: clock())
     if checkedIn.count >= plan.secureAggregation.clientCount {
-      try await start(now: now)
+      try await start()
     }
     return status
   }
@@ -144,7 +149,7 @@ actor RoundActor {
   /// Takes one client's reply; closes the phase at once when every live client has answered.
   ///
   /// - Throws: ``ServiceFault`` with what to tell the client.
-  func submit(participant: Int, bytes: [UInt8], now: Int64) async throws(ServiceFault)
+  func submit(participant: Int, bytes: [UInt8]) async throws(ServiceFault)
     -> DurableRound.Receipt
   {
     await lock()
@@ -174,7 +179,7 @@ actor RoundActor {
       throw ServiceFault(error)
     }
     if receipt == .accepted, everyoneAnswered() {
-      await closePhase(now: now)
+      await closePhase()
     }
     return receipt
   }
@@ -182,9 +187,10 @@ actor RoundActor {
   // MARK: Deadlines
 
   /// Starts a round whose check-in closed, and closes a phase whose deadline passed.
-  func tick(now: Int64) async {
+  func tick() async {
     await lock()
     defer { unlock() }
+    let now = clock()
     switch status {
     case .checkingIn:
       guard now >= record.checkInDeadlineMilliseconds else { return }
@@ -195,10 +201,10 @@ actor RoundActor {
             + "by the deadline; the round needs at least \(minimum)")
         return
       }
-      try? await start(now: now)
+      try? await start()
     case .running:
       guard let deadline = phaseDeadline, now >= deadline else { return }
-      await closePhase(now: now)
+      await closePhase()
     case .finished, .refused, .failed:
       return
     }
@@ -209,13 +215,14 @@ actor RoundActor {
 
   // MARK: Transitions
 
-  private func start(now: Int64) async throws(AggregationServiceError) {
+  private func start() async throws(AggregationServiceError) {
     do {
       round = try await DurableRound.begin(
         id: id, configuration: record.configuration,
         population: record.population.map { ($0, record.budget) }, store: store)
       status = .running
-      phaseDeadline = now + record.phaseMilliseconds
+      // From now, after the commit: a phase's clients get its whole length.
+      phaseDeadline = clock() + record.phaseMilliseconds
     } catch {
       switch error {
       case .budgetExceeded:
@@ -238,13 +245,13 @@ actor RoundActor {
     return live.allSatisfy { round.answered.contains($0) }
   }
 
-  private func closePhase(now: Int64) async {
+  private func closePhase() async {
     guard var round else { return }
     do {
       switch try await round.advance() {
       case .send:
         self.round = round
-        phaseDeadline = now + record.phaseMilliseconds
+        phaseDeadline = clock() + record.phaseMilliseconds
       case .finished(let release):
         self.round = nil
         self.release = release

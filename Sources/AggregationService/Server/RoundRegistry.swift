@@ -1,24 +1,30 @@
 import Foundation
 
+/// A clock in milliseconds since 1970 (tests move their own).
+typealias ServiceClock = @Sendable () -> Int64
+
 /// The rounds a server runs, by id: each loaded from the store once (after a restart, on first
 /// use or when the deadline loop starts), then kept in memory while the server lives.
 actor RoundRegistry {
   private let store: any RoundStore
   private var rounds: [String: RoundActor] = [:]
+  /// The service's clock for deadlines, in milliseconds since 1970.
+  nonisolated let clock: ServiceClock
 
-  init(store: any RoundStore) {
+  init(store: any RoundStore, clock: @escaping ServiceClock = RoundRegistry.wallClock) {
     self.store = store
+    self.clock = clock
   }
 
-  /// Milliseconds since 1970, the service's clock for deadlines.
-  static func now() -> Int64 {
+  /// Milliseconds since 1970.
+  @Sendable static func wallClock() -> Int64 {
     Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
   }
 
   /// The round `id`, loaded from the store when it is not in memory; `nil` when there is none.
   func round(_ id: String) async throws(AggregationServiceError) -> RoundActor? {
     if let round = rounds[id] { return round }
-    guard let loaded = try await RoundActor.load(id, store: store, now: Self.now()) else {
+    guard let loaded = try await RoundActor.load(id, store: store, clock: clock) else {
       return nil
     }
     // Another call may have loaded it while this one read the store: keep the first.

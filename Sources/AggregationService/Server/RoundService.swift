@@ -46,9 +46,20 @@ public final class RoundService: RegistrableRPCService {
   ///   - operatorToken: the bearer token that may create rounds and read results (only its
   ///     hash is kept).
   ///   - limits: limits and default deadlines.
-  public init(store: any RoundStore, operatorToken: String, limits: Limits = Limits()) {
+  public convenience init(
+    store: any RoundStore, operatorToken: String, limits: Limits = Limits()
+  ) {
+    self.init(
+      store: store, operatorToken: operatorToken, limits: limits, clock: RoundRegistry.wallClock)
+  }
+
+  /// A service whose deadlines follow `clock` (milliseconds since 1970): tests move it.
+  init(
+    store: any RoundStore, operatorToken: String, limits: Limits,
+    clock: @escaping @Sendable () -> Int64
+  ) {
     handler = ServiceHandler(
-      store: store, registry: RoundRegistry(store: store),
+      store: store, registry: RoundRegistry(store: store, clock: clock),
       operatorTokenHash: Credentials.hash(operatorToken), limits: limits)
   }
 
@@ -64,9 +75,8 @@ public final class RoundService: RegistrableRPCService {
   public func run() async throws {
     try await handler.registry.loadUnfinished()
     while !Task.isCancelled {
-      let now = RoundRegistry.now()
       for round in await handler.registry.active() {
-        await round.tick(now: now)
+        await round.tick()
       }
       do {
         try await Task.sleep(for: handler.limits.tick)

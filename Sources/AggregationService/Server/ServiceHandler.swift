@@ -57,7 +57,7 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
               + "and δ \(ledger.delta); a population's budget and δ are fixed by its first round")
         }
       }
-      let now = RoundRegistry.now()
+      let now = registry.clock()
       let checkIn = Self.milliseconds(message.deadlines.checkInMs, default: limits.checkIn)
       let phase = Self.milliseconds(message.deadlines.phaseMs, default: limits.phase)
       let record = ServiceRoundRecord(
@@ -73,7 +73,8 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
       }
       let round = try await serviceCall { () async throws(AggregationServiceError) in
         try await RoundActor.create(
-          record: record, plan: plan, credentialHashes: hashes, store: store)
+          record: record, plan: plan, credentialHashes: hashes, store: store,
+          clock: registry.clock)
       }
       await registry.add(round)
       var response = PrivateAggregation_Service_V1_CreateRoundResponse()
@@ -142,7 +143,7 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
       let (round, participant) = try await authenticateClient(
         request.metadata, roundID: request.message.roundID)
       let status = try await serviceCall { () async throws(AggregationServiceError) in
-        try await round.checkIn(participant: participant, now: RoundRegistry.now())
+        try await round.checkIn(participant: participant)
       }
       var response = PrivateAggregation_Service_V1_CheckInResponse()
       response.participant = UInt32(participant)
@@ -190,8 +191,7 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
       let (round, participant) = try await authenticateClient(
         request.metadata, roundID: request.message.roundID)
       let receipt = try await round.submit(
-        participant: participant, bytes: Array(request.message.clientMessage),
-        now: RoundRegistry.now())
+        participant: participant, bytes: Array(request.message.clientMessage))
       var response = PrivateAggregation_Service_V1_SubmitResponse()
       response.duplicate = receipt == .duplicate
       return response
@@ -323,6 +323,7 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
     summary.clients = UInt32(clamping: round.plan.secureAggregation.clientCount)
     summary.checkedIn = UInt32(clamping: await round.checkedIn.count)
     summary.failure = await round.failure ?? ""
+    summary.answered = UInt32(clamping: await round.answeredCount)
     return summary
   }
 }
