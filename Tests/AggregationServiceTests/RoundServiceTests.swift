@@ -121,7 +121,9 @@ import Testing
   }
 
   /// A client that submits a message whose sender is another client is refused as
-  /// `permissionDenied`, and the message is not taken: the real sender can still send it.
+  /// `permissionDenied`, and the message is not taken: the real sender can still send it;
+  /// a retry is a duplicate, other keys for the same phase `alreadyExists`, an oversized
+  /// message `resourceExhausted` and garbage `invalidArgument`.
   /// (Mutation: removing the sender check in `RoundActor.submit` fails this test.)
   @Test func aMessageUnderAnotherClientsIDIsRefused() async throws {
     let path = Support.storePath()
@@ -150,6 +152,33 @@ import Testing
       #expect(!accepted.duplicate)
       let again = try await Support.submit(grpc, round: "r", token: one.token, bytes: bytes)
       #expect(again.duplicate)
+      // Other keys from client 1 for the same phase (equivocation) are refused.
+      var twin = try PrivateAggregationClient(
+        plan: plan, id: try #require(ParticipantID(1)), update: Support.update(1))
+      let other = try twin.respond(to: announcement).serializedBytes()
+      #expect(
+        await Support.fails(with: .alreadyExists) {
+          _ = try await Support.submit(grpc, round: "r", token: one.token, bytes: other)
+        })
+      // A message longer than the round's largest is refused before it is decoded.
+      let limit = WireFormat.maximumMessageByteCount(for: plan.secureAggregation)
+      #expect(
+        await Support.fails(with: .resourceExhausted) {
+          _ = try await Support.submit(
+            grpc, round: "r", token: two.token,
+            bytes: [UInt8](repeating: 0x0a, count: limit + 1))
+        })
+      // Garbage is an invalid argument, and a far-ahead phase count only waits.
+      #expect(
+        await Support.fails(with: .invalidArgument) {
+          _ = try await Support.submit(grpc, round: "r", token: two.token, bytes: [0xff, 0x01])
+        })
+      var ahead = PrivateAggregation_Service_V1_NextRequest()
+      ahead.roundID = "r"
+      ahead.answeredPhases = .max
+      let waiting = try await Support.API(wrapping: grpc).next(
+        ahead, metadata: Support.metadata(two.token))
+      #expect(waiting.outcome == .pending(true))
     }
     await store.close()
   }
