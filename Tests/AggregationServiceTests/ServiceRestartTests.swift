@@ -23,10 +23,10 @@ import Testing
     /// file is left. (A graceful shutdown of the transport: cancelling a NIO server's task
     /// can trap in NIOAsyncWriter's deinit, swift-nio issue 3481.)
     func tearDown() async {
-      server.beginGracefulShutdown()
       deadlines.cancel()
-      _ = await serving.result
       _ = await deadlines.result
+      server.beginGracefulShutdown()
+      _ = await serving.result
     }
   }
 

@@ -319,6 +319,11 @@ actor RoundActor {
     waiters.removeValue(forKey: ticket)?.resume()
   }
 
+  /// Wakes every long-poll (the service is stopping).
+  func wakeAll() {
+    signalChange()
+  }
+
   private func signalChange() {
     let woken = waiters
     waiters = [:]

@@ -48,6 +48,18 @@ actor RoundRegistry {
     }
   }
 
+  /// Whether the service is stopping: long-polls then answer at once.
+  private(set) var isStopping = false
+
+  /// Marks the service stopping and wakes every long-poll, so a graceful shutdown of the
+  /// transport does not wait for them.
+  func stop() async {
+    isStopping = true
+    for round in rounds.values {
+      await round.wakeAll()
+    }
+  }
+
   /// The rounds in memory that are not over.
   func active() async -> [RoundActor] {
     var result: [RoundActor] = []

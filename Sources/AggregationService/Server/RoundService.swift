@@ -71,6 +71,10 @@ public final class RoundService: RegistrableRPCService {
   /// Loads the store's unfinished rounds, then closes check-ins and phases as their deadlines
   /// pass, until the task is cancelled.
   ///
+  /// Cancelling it also ends every long-poll at once (they answer `unavailable`, and clients
+  /// retry), so a graceful shutdown of the server that follows does not wait for them. Every
+  /// round is in its store already: a new service on the same store goes on from there.
+  ///
   /// - Throws: ``AggregationServiceError`` when the store cannot be read at the start.
   public func run() async throws {
     try await handler.registry.loadUnfinished()
@@ -81,8 +85,9 @@ public final class RoundService: RegistrableRPCService {
       do {
         try await Task.sleep(for: handler.limits.tick)
       } catch {
-        return
+        break
       }
     }
+    await handler.registry.stop()
   }
 }

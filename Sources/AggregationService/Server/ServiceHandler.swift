@@ -119,7 +119,8 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
     try await answering {
       try authenticateOperator(request.metadata)
       let round = try await knownRound(request.message.roundID)
-      await round.waitUntilOver(wait: wait(request.message.waitMs))
+      await round.waitUntilOver(wait: await wait(request.message.waitMs))
+      if !(await round.isOver) { try await refuseWhenStopping() }
       var response = PrivateAggregation_Service_V1_GetResultResponse()
       response.round = await Self.summary(of: round)
       if let release = await round.release {
@@ -166,7 +167,8 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
         request.metadata, roundID: request.message.roundID)
       let outcome = await round.next(
         participant: participant, answeredPhases: Int(request.message.answeredPhases),
-        wait: wait(request.message.waitMs))
+        wait: await wait(request.message.waitMs))
+      if outcome == .pending { try await refuseWhenStopping() }
       var response = PrivateAggregation_Service_V1_NextResponse()
       switch outcome {
       case .message(let bytes, let phase):
@@ -253,8 +255,18 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
     return round
   }
 
-  private func wait(_ milliseconds: UInt32) -> Duration {
-    min(.milliseconds(Int64(milliseconds)), limits.longestWait)
+  /// A long-poll cut short by the service stopping answers `unavailable`, so that its client
+  /// backs off and asks the next server.
+  private func refuseWhenStopping() async throws(ServiceFault) {
+    guard await registry.isStopping else { return }
+    throw ServiceFault(code: .unavailable, message: "the service is stopping; retry")
+  }
+
+  /// How long a long-poll may wait: what the caller asked, up to the service's limit; not at
+  /// all once the service is stopping.
+  private func wait(_ milliseconds: UInt32) async -> Duration {
+    guard !(await registry.isStopping) else { return .zero }
+    return min(.milliseconds(Int64(milliseconds)), limits.longestWait)
   }
 
   /// Runs a store or round call, turning its error into a ``ServiceFault``.
