@@ -328,4 +328,35 @@ import Testing
       await store.close()
     }
   }
+
+  /// Cancelling a contribution stops it promptly with `cancelled`, while the round waits for
+  /// check-ins.
+  @Test func aContributionStopsWhenCancelled() async throws {
+    let path = Support.storePath()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let store = try await SQLiteRoundStore.open(path: path)
+    try await Support.withInProcessService(store: store) { grpc in
+      let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
+      let credentials = try await operatorClient.createRound(
+        id: "cancel", configuration: Support.configuration())
+      let client = AggregationServiceClient(wrapping: grpc)
+      let credential = credentials[0]
+      let task = Task { () throws(AggregationServiceError) in
+        try await client.contribute(update: Support.update(1), to: credential)
+      }
+      // Checked in, then long-polling.
+      var waited = 0
+      while try await operatorClient.report(of: "cancel").checkedIn == 0 {
+        waited += 1
+        try #require(waited < 1000, "the client never checked in")
+        try await Task.sleep(for: .milliseconds(10))
+      }
+      let clock = ContinuousClock()
+      let start = clock.now
+      task.cancel()
+      await #expect(throws: AggregationServiceError.cancelled) { try await task.value }
+      #expect(clock.now - start < .seconds(1))
+    }
+    await store.close()
+  }
 }
