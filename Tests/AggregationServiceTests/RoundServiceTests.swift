@@ -359,4 +359,44 @@ import Testing
     }
     await store.close()
   }
+
+  /// Six of eight clients check in; at the check-in deadline the round starts with them (the
+  /// protocol's minimum is five), the first phase closes as soon as the six answered, and the
+  /// release is the exact sum of the six.
+  @Test func theCheckInDeadlineStartsAPartialCohort() async throws {
+    let path = Support.storePath()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let store = try await SQLiteRoundStore.open(path: path)
+    let clock = TestClock()
+    try await Support.withInProcessService(store: store, clock: clock) { grpc in
+      let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
+      let credentials = try await operatorClient.createRound(
+        id: "six", configuration: Support.configuration(), checkInDeadline: .seconds(10))
+      let client = AggregationServiceClient(wrapping: grpc)
+      async let outcomes = withThrowingTaskGroup(
+        of: AggregationServiceClient<InProcessTransport.Client>.Outcome.self
+      ) { group in
+        for credential in credentials.prefix(6) {
+          group.addTask {
+            try await client.contribute(
+              update: Support.update(credential.participant), to: credential)
+          }
+        }
+        return try await group.reduce(into: []) { $0.append($1) }
+      }
+      var waited = 0
+      while try await operatorClient.report(of: "six").checkedIn < 6 {
+        waited += 1
+        try #require(waited < 1000, "the six never checked in")
+        try await Task.sleep(for: .milliseconds(10))
+      }
+      #expect(try await operatorClient.report(of: "six").status == .checkingIn)
+      clock.advance(by: .seconds(11))
+      #expect(try await outcomes == Array(repeating: .finished(answeredPhases: 4), count: 6))
+      let report = try await operatorClient.report(of: "six", wait: .seconds(5))
+      #expect(report.status == .finished)
+      try Support.expectExactSum(report.release, survivors: Array(1...6))
+    }
+    await store.close()
+  }
 }
