@@ -409,4 +409,45 @@ import Testing
     }
     await store.close()
   }
+
+  /// All eight check in but only four answer the first phase: at its deadline the protocol
+  /// cannot go on (its minimum is five), so the round fails, says why, and every client is
+  /// told it ended.
+  @Test func aPhaseWithTooFewAnswersFailsTheRound() async throws {
+    let path = Support.storePath()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let store = try await SQLiteRoundStore.open(path: path)
+    let clock = TestClock()
+    try await Support.withInProcessService(store: store, clock: clock) { grpc in
+      let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
+      let credentials = try await operatorClient.createRound(
+        id: "thin", configuration: Support.configuration(), phaseDeadline: .seconds(5))
+      for credential in credentials {
+        _ = try await Support.checkIn(grpc, round: "thin", token: credential.token)
+      }
+      let plan = try AggregationPlan(Support.configuration())
+      for credential in credentials.prefix(4) {
+        let message = try Support.serverMessage(
+          try await Support.next(grpc, round: "thin", token: credential.token, answered: 0))
+        var client = try PrivateAggregationClient(
+          plan: plan, id: try #require(ParticipantID(credential.participant)),
+          update: Support.update(credential.participant))
+        _ = try await Support.submit(
+          grpc, round: "thin", token: credential.token,
+          bytes: try client.respond(to: message).serializedBytes())
+      }
+      #expect(try await operatorClient.report(of: "thin").answered == 4)
+      clock.advance(by: .seconds(6))
+      let report = try await operatorClient.report(of: "thin", wait: .seconds(5))
+      #expect(report.status == .failed)
+      #expect(report.failure.contains("phase 1"))
+      for credential in [credentials[0], credentials[7]] {
+        let next = try await Support.next(
+          grpc, round: "thin", token: credential.token, answered: 1)
+        #expect(next.outcome == .ended(.failed))
+      }
+    }
+    #expect(try await store.round("thin")?.status == .failed)
+    await store.close()
+  }
 }
