@@ -270,12 +270,25 @@ actor RoundActor {
 
   /// After a failed write, rebuilds the round from its store (what was committed is all that
   /// counts); leaves it for the next call when the store still fails.
+  ///
+  /// The write may have committed before it failed (a lost acknowledgement): the resumed
+  /// round is then a phase further, or finished, and is taken as such.
   private func recover(after error: AggregationServiceError) async {
     switch error {
     case .mustResume, .store:
-      if let resumed = try? await DurableRound.resume(id: id, store: store) {
+      guard let resumed = try? await DurableRound.resume(id: id, store: store) else { return }
+      if let release = resumed.release {
+        round = nil
+        self.release = release
+        status = .finished
+        phaseDeadline = nil
+      } else {
+        if resumed.phaseNumber != round?.phaseNumber {
+          phaseDeadline = clock() + record.phaseMilliseconds
+        }
         round = resumed
       }
+      signalChange()
     default:
       return
     }
