@@ -10,14 +10,17 @@ import Testing
 actor LosingStore: RoundStore {
   private let inner: SQLiteRoundStore
   private let losing: Set<Int>
+  private let losesBegin: Bool
   private var writes = 0
   /// How many writes were committed and then reported failed.
   private(set) var lost = 0
 
-  /// Loses the acknowledgement of the appends and finishes numbered in `losing` (from 1).
-  init(_ inner: SQLiteRoundStore, losing: Set<Int>) {
+  /// Loses the acknowledgement of the appends and finishes numbered in `losing` (from 1),
+  /// and of the round's begin when `losesBegin`.
+  init(_ inner: SQLiteRoundStore, losing: Set<Int>, losesBegin: Bool = false) {
     self.inner = inner
     self.losing = losing
+    self.losesBegin = losesBegin
   }
 
   private func afterWrite() throws(AggregationServiceError) {
@@ -44,6 +47,10 @@ actor LosingStore: RoundStore {
     async throws(AggregationServiceError)
   {
     try await inner.beginRound(round, charging: charge)
+    if losesBegin {
+      lost += 1
+      throw .store(operation: "commit", reason: "acknowledgement lost (test)")
+    }
   }
 
   func round(_ id: String) async throws(AggregationServiceError) -> StoredRound? {
@@ -91,16 +98,18 @@ actor LosingStore: RoundStore {
 @Suite struct LostAcknowledgementTests {
   typealias Support = ServiceTestSupport
 
-  /// Every third write of a round commits and then fails: the submissions concerned answer
-  /// `unavailable` and are retried (then answered as duplicates), the phase closes concerned
-  /// are taken from the store (a phase further, or finished), and the round releases the exact
-  /// sum of all eight clients.
+  /// The round's begin and every third write of it commit and then fail: the check-in that
+  /// began it and the submissions concerned answer `unavailable` and are retried (then
+  /// answered as duplicates), the begin and phase closes concerned are taken from the store
+  /// (running, a phase further, or finished), and the round releases the exact sum of all
+  /// eight clients.
   @Test func committedWritesWhoseAcknowledgementIsLostAreNotRedone() async throws {
     let path = Support.storePath()
     defer { try? FileManager.default.removeItem(atPath: path) }
     let sqlite = try await SQLiteRoundStore.open(path: path)
     // 8 + 8 + 8 + 8 messages, 3 closes and the finish: lose every third write.
-    let store = LosingStore(sqlite, losing: Set(stride(from: 3, through: 40, by: 3)))
+    let store = LosingStore(
+      sqlite, losing: Set(stride(from: 3, through: 40, by: 3)), losesBegin: true)
     try await Support.withInProcessService(store: store) { grpc in
       let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
       let credentials = try await operatorClient.createRound(

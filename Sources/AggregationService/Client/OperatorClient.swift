@@ -43,6 +43,10 @@ public struct OperatorClient<Transport: ClientTransport>: Sendable {
 
   /// Creates a round and returns each client's credential (in participant order).
   ///
+  /// The service keeps only the credentials' hashes, so they are returned once: when the
+  /// answer is lost after the round was stored, a retry is refused as `alreadyExists` and the
+  /// round cannot be used (create another with a new id).
+  ///
   /// - Parameters:
   ///   - id: the round's id (1 to 128 letters, digits, `-`, `_`, `.`), unique on the server.
   ///   - configuration: the round's configuration.

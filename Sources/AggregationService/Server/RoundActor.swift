@@ -232,6 +232,18 @@ actor RoundActor {
         failure = error.description
       case .refused, .populationMismatch:
         await fail("the round cannot begin: \(error)")
+      case .store, .duplicateRound:
+        // The begin may have committed before it failed (a lost acknowledgement, or another
+        // process): the store says where the round is.
+        guard let state = try? await store.serviceRound(id), state.status != .checkingIn else {
+          throw error
+        }
+        if state.status == .running {
+          round = try await DurableRound.resume(id: id, store: store)
+          phaseDeadline = clock() + record.phaseMilliseconds
+        }
+        status = state.status
+        failure = state.failure
       default:
         throw error
       }
