@@ -27,6 +27,10 @@ let package = Package(
     // The service only: storage (linking PrivateAggregation alone pulls none of these).
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+    // The service only: gRPC (linking PrivateAggregation alone pulls none of these).
+    .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+    .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+    .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
   ],
   targets: [
     .systemLibrary(
@@ -140,14 +144,25 @@ let package = Package(
       name: "AggregationService",
       dependencies: [
         "PrivateAggregation",
+        "SecureAggregation",
+        "AggregationCrypto",
         .product(name: "SQLiteNIO", package: "sqlite-nio"),
         .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
       ],
       swiftSettings: strictSettings
     ),
     .testTarget(
       name: "AggregationServiceTests",
-      dependencies: ["AggregationService", "PrivateAggregation"],
+      dependencies: [
+        "AggregationService", "PrivateAggregation",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+      ],
       swiftSettings: strictSettings
     ),
     .testTarget(

@@ -29,6 +29,13 @@ public enum AggregationServiceError: Error, Equatable, Sendable {
   /// A parameter of the service (a store URL, say) that does not parse: `name` says which,
   /// `expected` what would.
   case invalidParameter(name: String, value: String, expected: String)
+  /// The service answered a call with an error: its gRPC status `code` (as named by gRPC) and
+  /// its message.
+  case service(code: String, message: String)
+  /// The service sent something this client cannot use (`what`).
+  case unexpectedAnswer(what: String)
+  /// The caller's task was cancelled.
+  case cancelled
 }
 
 extension AggregationServiceError: CustomStringConvertible {
@@ -57,6 +64,12 @@ extension AggregationServiceError: CustomStringConvertible {
       return "round \(id) must be resumed from its store"
     case .invalidParameter(let name, let value, let expected):
       return "invalid \(name) = \(value); expected \(expected)"
+    case .service(let code, let message):
+      return "the service answered \(code): \(message)"
+    case .unexpectedAnswer(let what):
+      return "the service sent \(what)"
+    case .cancelled:
+      return "cancelled"
     }
   }
 }

@@ -20,6 +20,14 @@ public struct DurableRound {
   public let plan: AggregationPlan
   /// The release, once the round has finished.
   public private(set) var release: StoredRelease?
+  /// The messages of the phase that is open, one per client still in the round: the
+  /// announcements at first, then what the last ``advance(isolation:)`` sent (empty once finished). A
+  /// resumed round has the same ones as the stopped round had, so clients can ask again.
+  public private(set) var outbox: [ServerMessage]
+  /// The open phase: 1 for the announcements, one more after each ``advance(isolation:)`` that sent.
+  public private(set) var phaseNumber: Int
+  /// The clients whose reply the server took in the open phase.
+  public private(set) var answered: Set<ParticipantID>
   private var server: PrivateAggregationServer?
   private let store: any RoundStore
   /// Set when a write failed after the server changed: this value no longer matches the store.
@@ -28,7 +36,7 @@ public struct DurableRound {
   /// acknowledgement or a server restart) is answered as before instead of refused.
   private var acceptedDigests: Set<[UInt8]>
 
-  /// What ``receive(_:)`` did with a message.
+  /// What ``receive(_:isolation:)`` did with a message.
   public enum Receipt: Sendable, Equatable {
     /// The server took it, and it is committed.
     case accepted
@@ -38,7 +46,8 @@ public struct DurableRound {
 
   private init(
     id: String, plan: AggregationPlan, server: PrivateAggregationServer?,
-    store: any RoundStore, release: StoredRelease?, acceptedDigests: Set<[UInt8]> = []
+    store: any RoundStore, release: StoredRelease?, acceptedDigests: Set<[UInt8]> = [],
+    outbox: [ServerMessage]? = nil, phaseNumber: Int = 1, answered: Set<ParticipantID> = []
   ) {
     self.id = id
     self.plan = plan
@@ -46,6 +55,9 @@ public struct DurableRound {
     self.store = store
     self.release = release
     self.acceptedDigests = acceptedDigests
+    self.outbox = outbox ?? server?.start() ?? []
+    self.phaseNumber = phaseNumber
+    self.answered = answered
   }
 
   /// Begins a round: draws its nonce and noise key, charges its population's ledger (when given)
@@ -112,7 +124,7 @@ public struct DurableRound {
       throw .corruptStore(what: "configuration of round \(id) (\(error))")
     }
     switch stored.status {
-    case .refused:
+    case .refused, .failed, .checkingIn:
       throw .roundNotRunning(id: id, status: stored.status.rawValue)
     case .finished:
       return DurableRound(id: id, plan: plan, server: nil, store: store, release: stored.release)
@@ -121,10 +133,14 @@ public struct DurableRound {
     }
     var server: PrivateAggregationServer
     var digests = Set<[UInt8]>()
+    var outbox: [ServerMessage]
+    var phaseNumber = 1
+    var answered = Set<ParticipantID>()
     do throws(PrivateAggregationError) {
       server = try PrivateAggregationServer(
         plan: plan, identityDirectory: identityDirectory, nonce: stored.record.nonce,
         noiseKey: stored.record.noiseKey)
+      outbox = server.start()
       for event in stored.events {
         switch event {
         case .message(let bytes):
@@ -134,15 +150,24 @@ public struct DurableRound {
           }
           try server.receive(message)
           digests.insert(SHA256.hash(bytes))
+          answered.insert(message.sender)
         case .advance:
-          _ = try server.advance()
+          // A running round's log never holds its finishing close (that is stored with the
+          // release), so every replayed close sent the next phase's messages.
+          guard case .send(let messages) = try server.advance() else {
+            throw .invalidInput(name: "log", expected: "no close after the last phase")
+          }
+          outbox = messages
+          phaseNumber += 1
+          answered = []
         }
       }
     } catch {
       throw .corruptStore(what: "log of round \(id) (\(error))")
     }
     return DurableRound(
-      id: id, plan: plan, server: server, store: store, release: nil, acceptedDigests: digests)
+      id: id, plan: plan, server: server, store: store, release: nil, acceptedDigests: digests,
+      outbox: outbox, phaseNumber: phaseNumber, answered: answered)
   }
 
   /// Where the round is (`AggregationServer/Phase/finished` once released).
@@ -161,18 +186,24 @@ public struct DurableRound {
   ///   changes), ``AggregationServiceError/roundNotRunning(id:status:)`` once finished,
   ///   ``AggregationServiceError/mustResume(id:)`` after a failed write, and the store's errors
   ///   (after which this value must be resumed).
+  ///
+  /// It runs on the caller's actor (`isolation`), so an actor can keep a round and drive it.
   @discardableResult
-  public mutating func receive(_ bytes: [UInt8]) async throws(AggregationServiceError) -> Receipt {
+  public mutating func receive(
+    _ bytes: [UInt8], isolation: isolated (any Actor)? = #isolation
+  ) async throws(AggregationServiceError) -> Receipt {
     guard !diverged else { throw .mustResume(id: id) }
     guard var server else { throw .roundNotRunning(id: id, status: RoundStatus.finished.rawValue) }
     let digest = SHA256.hash(bytes)
     guard !acceptedDigests.contains(digest) else { return .duplicate }
+    let sender: ParticipantID
     do throws(PrivateAggregationError) {
       let message = try PrivateAggregationError.liftingProtocolError {
         () throws(SecureAggregationError) in
         try ClientMessage(serializedBytes: bytes, configuration: plan.secureAggregation)
       }
       try server.receive(message)
+      sender = message.sender
     } catch {
       throw .refused(error)
     }
@@ -184,6 +215,7 @@ public struct DurableRound {
       throw error
     }
     acceptedDigests.insert(digest)
+    answered.insert(sender)
     return .accepted
   }
 
@@ -191,8 +223,10 @@ public struct DurableRound {
   /// (stored, with the close, in one transaction).
   ///
   /// - Throws: ``AggregationServiceError/refused(_:)`` when the server cannot close the phase
-  ///   (too few answers; nothing changes), and as ``receive(_:)``.
-  public mutating func advance() async throws(AggregationServiceError) -> RoundStep<StoredRelease> {
+  ///   (too few answers; nothing changes), and as ``receive(_:isolation:)``.
+  public mutating func advance(
+    isolation: isolated (any Actor)? = #isolation
+  ) async throws(AggregationServiceError) -> RoundStep<StoredRelease> {
     guard !diverged else { throw .mustResume(id: id) }
     guard var server else { throw .roundNotRunning(id: id, status: RoundStatus.finished.rawValue) }
     let step: RoundStep<PrivateAggregationResult>
@@ -206,6 +240,9 @@ public struct DurableRound {
       switch step {
       case .send(let messages):
         try await store.append([.advance], to: id)
+        outbox = messages
+        phaseNumber += 1
+        answered = []
         return .send(messages)
       case .finished(let result):
         let release = StoredRelease(
@@ -214,6 +251,9 @@ public struct DurableRound {
         try await store.finish(id, appending: [.advance], release: release)
         self.release = release
         self.server = nil
+        outbox = []
+        phaseNumber += 1
+        answered = []
         return .finished(release)
       }
     } catch {

@@ -28,6 +28,84 @@ public protocol RoundStore: Sendable {
 
   /// The population's ledger; `nil` when no round of it has begun.
   func ledger(of population: String) async throws(AggregationServiceError) -> PrivacyLedger?
+
+  // MARK: The service's rounds (before and around ``beginRound(_:charging:)``)
+
+  /// Stores a round the service created, and the hashes of its clients' credentials, in one
+  /// transaction; the round waits for check-ins and is not begun.
+  ///
+  /// - Throws: ``AggregationServiceError/duplicateRound(_:)`` when the id is taken, and the
+  ///   store's errors.
+  func createRound(_ round: ServiceRoundRecord, credentialHashes: [Int: [UInt8]])
+    async throws(AggregationServiceError)
+
+  /// A created round with its check-ins and status; `nil` when the service never created it.
+  func serviceRound(_ id: String) async throws(AggregationServiceError) -> ServiceRoundState?
+
+  /// Every created round (of `population`, when given), in creation order.
+  func serviceRounds(population: String?) async throws(AggregationServiceError)
+    -> [ServiceRoundState]
+
+  /// The SHA-256 of the credential issued to `participant` of round `roundID`; `nil` when there
+  /// is none.
+  func credentialHash(roundID: String, participant: Int) async throws(AggregationServiceError)
+    -> [UInt8]?
+
+  /// Records that `participant` checked in to round `roundID` (again: no change) and returns
+  /// everyone checked in so far.
+  func checkIn(roundID: String, participant: Int, atMilliseconds: Int64)
+    async throws(AggregationServiceError) -> Set<Int>
+
+  /// Marks the round failed with `reason`, in one transaction: a round that had begun stops
+  /// taking messages, its log and noise key are erased, and its ledger charge stays (rounds are
+  /// never refunded).
+  func failRound(_ id: String, reason: String) async throws(AggregationServiceError)
+}
+
+/// What an operator asked for when creating a round through the service: the round's
+/// configuration, who pays for it, and its deadlines.
+public struct ServiceRoundRecord: Sendable, Equatable {
+  /// The round's id, unique in the store.
+  public let id: String
+  /// The configuration.
+  public let configuration: PrivateAggregationConfiguration
+  /// The population whose ledger pays, and its budget in ε; `nil` charges nothing.
+  public let population: String?
+  /// The population's budget in ε (fixed by its first round); ignored without a population.
+  public let budget: Double
+  /// When it was created, in milliseconds since 1970.
+  public let createdMilliseconds: Int64
+  /// When check-in closes, in milliseconds since 1970.
+  public let checkInDeadlineMilliseconds: Int64
+  /// How long each phase stays open, in milliseconds.
+  public let phaseMilliseconds: Int64
+
+  /// A record.
+  public init(
+    id: String, configuration: PrivateAggregationConfiguration, population: String?,
+    budget: Double, createdMilliseconds: Int64, checkInDeadlineMilliseconds: Int64,
+    phaseMilliseconds: Int64
+  ) {
+    self.id = id
+    self.configuration = configuration
+    self.population = population
+    self.budget = budget
+    self.createdMilliseconds = createdMilliseconds
+    self.checkInDeadlineMilliseconds = checkInDeadlineMilliseconds
+    self.phaseMilliseconds = phaseMilliseconds
+  }
+}
+
+/// A created round as stored: the record, who checked in, and where it is.
+public struct ServiceRoundState: Sendable {
+  /// What the operator asked for.
+  public let record: ServiceRoundRecord
+  /// The participants (1...n) who checked in.
+  public let checkedIn: Set<Int>
+  /// ``RoundStatus/checkingIn`` until it begins; then the begun round's status.
+  public let status: RoundStatus
+  /// Why it failed or was refused.
+  public let failure: String?
 }
 
 /// What a round is made from, stored when it begins.
@@ -80,12 +158,16 @@ public enum RoundEvent: Sendable, Equatable {
 
 /// Where a round is.
 public enum RoundStatus: String, Sendable, Codable, CaseIterable {
+  /// Created by the service and waiting for its clients; not begun.
+  case checkingIn = "checking-in"
   /// Taking messages.
   case running
   /// Released its result.
   case finished
   /// Its population's budget could not pay for it; it never started.
   case refused
+  /// It stopped without a release: too few clients checked in or answered.
+  case failed
 }
 
 /// A round as stored.

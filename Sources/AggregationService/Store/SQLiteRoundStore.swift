@@ -82,6 +82,27 @@ public actor SQLiteRoundStore: RoundStore {
           round_id TEXT NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL, payload BLOB,
           PRIMARY KEY (round_id, seq))
         """)
+      // The service's rounds: created (and checked in to) before they begin in `rounds`.
+      _ = try await connection.query(
+        """
+        CREATE TABLE IF NOT EXISTS service_rounds (
+          id TEXT PRIMARY KEY, configuration BLOB NOT NULL, population TEXT,
+          budget REAL NOT NULL, created_ms INTEGER NOT NULL,
+          check_in_deadline_ms INTEGER NOT NULL, phase_ms INTEGER NOT NULL, failure TEXT)
+        """)
+      // Only the SHA-256 of each client's credential.
+      _ = try await connection.query(
+        """
+        CREATE TABLE IF NOT EXISTS credentials (
+          round_id TEXT NOT NULL, participant INTEGER NOT NULL, token_hash BLOB NOT NULL,
+          PRIMARY KEY (round_id, participant))
+        """)
+      _ = try await connection.query(
+        """
+        CREATE TABLE IF NOT EXISTS check_ins (
+          round_id TEXT NOT NULL, participant INTEGER NOT NULL, at_ms INTEGER NOT NULL,
+          PRIMARY KEY (round_id, participant))
+        """)
     }
   }
 
@@ -242,6 +263,175 @@ public actor SQLiteRoundStore: RoundStore {
       ledger = try await loadLedger(population)
     }
     return ledger
+  }
+
+  // MARK: The service's rounds
+
+  /// Stores a created round and its credentials' hashes (``RoundStore/createRound(_:credentialHashes:)``).
+  public func createRound(_ round: ServiceRoundRecord, credentialHashes: [Int: [UInt8]])
+    async throws(AggregationServiceError)
+  {
+    let configuration: [UInt8]
+    do {
+      configuration = Array(try JSONEncoder().encode(round.configuration))
+    } catch {
+      throw .store(operation: "encode the configuration", reason: "\(error)")
+    }
+    try await transaction("create round \(round.id)") {
+      () async throws(AggregationServiceError) in
+      let taken = try await query(
+        "SELECT id FROM service_rounds WHERE id = ? UNION SELECT id FROM rounds WHERE id = ?",
+        [.text(round.id), .text(round.id)])
+      guard taken.isEmpty else { throw .duplicateRound(round.id) }
+      _ = try await query(
+        """
+        INSERT INTO service_rounds (id, configuration, population, budget, created_ms,
+          check_in_deadline_ms, phase_ms, failure)
+        VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
+        """,
+        [
+          .text(round.id), .blob(ByteBuffer(bytes: configuration)),
+          round.population.map { .text($0) } ?? .null, .float(round.budget),
+          .integer(Int(round.createdMilliseconds)),
+          .integer(Int(round.checkInDeadlineMilliseconds)),
+          .integer(Int(round.phaseMilliseconds)),
+        ])
+      for (participant, hash) in credentialHashes.sorted(by: { $0.key < $1.key }) {
+        _ = try await query(
+          "INSERT INTO credentials (round_id, participant, token_hash) VALUES (?, ?, ?)",
+          [.text(round.id), .integer(participant), .blob(ByteBuffer(bytes: hash))])
+      }
+    }
+  }
+
+  /// A created round, its check-ins and status (``RoundStore/serviceRound(_:)``).
+  public func serviceRound(_ id: String) async throws(AggregationServiceError)
+    -> ServiceRoundState?
+  {
+    var result: ServiceRoundState?
+    try await transaction("read round \(id)") { () async throws(AggregationServiceError) in
+      result = try await loadServiceRounds(where: "s.id = ?", [.text(id)]).first
+    }
+    return result
+  }
+
+  /// Every created round (``RoundStore/serviceRounds(population:)``).
+  public func serviceRounds(population: String?) async throws(AggregationServiceError)
+    -> [ServiceRoundState]
+  {
+    var result: [ServiceRoundState] = []
+    try await transaction("list rounds") { () async throws(AggregationServiceError) in
+      if let population {
+        result = try await loadServiceRounds(where: "s.population = ?", [.text(population)])
+      } else {
+        result = try await loadServiceRounds(where: "1 = 1", [])
+      }
+    }
+    return result
+  }
+
+  /// A credential's hash (``RoundStore/credentialHash(roundID:participant:)``).
+  public func credentialHash(roundID: String, participant: Int)
+    async throws(AggregationServiceError) -> [UInt8]?
+  {
+    var hash: [UInt8]?
+    try await transaction("read a credential of round \(roundID)") {
+      () async throws(AggregationServiceError) in
+      let rows = try await query(
+        "SELECT token_hash FROM credentials WHERE round_id = ? AND participant = ?",
+        [.text(roundID), .integer(participant)])
+      hash = rows.first?.column("token_hash")?.blob.map(Self.bytes)
+    }
+    return hash
+  }
+
+  /// Records a check-in (``RoundStore/checkIn(roundID:participant:atMilliseconds:)``).
+  public func checkIn(roundID: String, participant: Int, atMilliseconds: Int64)
+    async throws(AggregationServiceError) -> Set<Int>
+  {
+    var checkedIn = Set<Int>()
+    try await transaction("check in to round \(roundID)") {
+      () async throws(AggregationServiceError) in
+      let exists = try await query("SELECT id FROM service_rounds WHERE id = ?", [.text(roundID)])
+      guard !exists.isEmpty else { throw .unknownRound(roundID) }
+      _ = try await query(
+        "INSERT OR IGNORE INTO check_ins (round_id, participant, at_ms) VALUES (?, ?, ?)",
+        [.text(roundID), .integer(participant), .integer(Int(atMilliseconds))])
+      checkedIn = try await loadCheckIns(roundID)
+    }
+    return checkedIn
+  }
+
+  /// Marks a round failed (``RoundStore/failRound(_:reason:)``).
+  public func failRound(_ id: String, reason: String) async throws(AggregationServiceError) {
+    try await transaction("fail round \(id)") { () async throws(AggregationServiceError) in
+      let exists = try await query("SELECT id FROM service_rounds WHERE id = ?", [.text(id)])
+      guard !exists.isEmpty else { throw .unknownRound(id) }
+      _ = try await query(
+        "UPDATE service_rounds SET failure = ? WHERE id = ?", [.text(reason), .text(id)])
+      _ = try await query(
+        "UPDATE rounds SET status = ?, noise_key = NULL WHERE id = ? AND status = ?",
+        [.text(RoundStatus.failed.rawValue), .text(id), .text(RoundStatus.running.rawValue)])
+      _ = try await query("DELETE FROM round_events WHERE round_id = ?", [.text(id)])
+    }
+  }
+
+  private func loadServiceRounds(where condition: String, _ binds: [SQLiteData])
+    async throws(AggregationServiceError) -> [ServiceRoundState]
+  {
+    let rows = try await query(
+      """
+      SELECT s.id AS id, s.configuration AS configuration, s.population AS population,
+        s.budget AS budget, s.created_ms AS created_ms,
+        s.check_in_deadline_ms AS check_in_deadline_ms, s.phase_ms AS phase_ms,
+        s.failure AS failure, r.status AS status
+      FROM service_rounds s LEFT JOIN rounds r ON r.id = s.id
+      WHERE \(condition) ORDER BY s.created_ms, s.id
+      """, binds)
+    var result: [ServiceRoundState] = []
+    for row in rows {
+      guard let id = row.column("id")?.string else { throw .corruptStore(what: "a round") }
+      guard let configurationBytes = row.column("configuration")?.blob.map(Self.bytes),
+        let configuration = try? JSONDecoder().decode(
+          PrivateAggregationConfiguration.self, from: Data(configurationBytes)),
+        let budget = row.column("budget")?.double,
+        let created = row.column("created_ms")?.integer,
+        let checkInDeadline = row.column("check_in_deadline_ms")?.integer,
+        let phase = row.column("phase_ms")?.integer
+      else { throw .corruptStore(what: "round \(id)") }
+      let failure = row.column("failure")?.string
+      var status = RoundStatus.checkingIn
+      if let name = row.column("status")?.string {
+        guard let begun = RoundStatus(rawValue: name) else {
+          throw .corruptStore(what: "status of round \(id)")
+        }
+        status = begun
+      } else if failure != nil {
+        status = .failed
+      }
+      result.append(
+        ServiceRoundState(
+          record: ServiceRoundRecord(
+            id: id, configuration: configuration, population: row.column("population")?.string,
+            budget: budget, createdMilliseconds: Int64(created),
+            checkInDeadlineMilliseconds: Int64(checkInDeadline),
+            phaseMilliseconds: Int64(phase)),
+          checkedIn: try await loadCheckIns(id), status: status, failure: failure))
+    }
+    return result
+  }
+
+  private func loadCheckIns(_ roundID: String) async throws(AggregationServiceError) -> Set<Int> {
+    let rows = try await query(
+      "SELECT participant FROM check_ins WHERE round_id = ?", [.text(roundID)])
+    var result = Set<Int>()
+    for row in rows {
+      guard let participant = row.column("participant")?.integer else {
+        throw .corruptStore(what: "check-in of round \(roundID)")
+      }
+      result.insert(participant)
+    }
+    return result
   }
 
   // MARK: Helpers

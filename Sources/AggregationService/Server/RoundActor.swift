@@ -1,0 +1,385 @@
+import Foundation
+import PrivateAggregation
+import SecureAggregation
+
+/// One round as the service runs it: check-ins, the start, the phases and their deadlines,
+/// over a ``DurableRound`` that commits every change to the store before a call returns.
+///
+/// Every method that changes the round runs on this actor, one at a time, so a phase closes
+/// once however many submissions and deadline ticks race for it.
+actor RoundActor {
+  let id: String
+  let record: ServiceRoundRecord
+  let plan: AggregationPlan
+  private let store: any RoundStore
+  private let clock: ServiceClock
+  private(set) var checkedIn: Set<Int>
+  private(set) var status: RoundStatus
+  private(set) var failure: String?
+  private var round: DurableRound?
+  private(set) var release: StoredRelease?
+  /// When the open phase closes, in milliseconds since 1970.
+  private var phaseDeadline: Int64?
+  /// The long-polls waiting for a change, by ticket.
+  private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+  private var nextTicket = 0
+  /// Held by one transition at a time, across its store writes (the actor alone would let a
+  /// deadline close a phase while a submission awaits its commit).
+  private var busy = false
+  private var queue: [CheckedContinuation<Void, Never>] = []
+
+  private init(
+    record: ServiceRoundRecord, plan: AggregationPlan, store: any RoundStore,
+    clock: @escaping ServiceClock, checkedIn: Set<Int>, status: RoundStatus, failure: String?
+  ) {
+    id = record.id
+    self.record = record
+    self.plan = plan
+    self.store = store
+    self.clock = clock
+    self.checkedIn = checkedIn
+    self.status = status
+    self.failure = failure
+  }
+
+  /// A new round, stored with its credentials' hashes before it returns.
+  static func create(
+    record: ServiceRoundRecord, plan: AggregationPlan, credentialHashes: [Int: [UInt8]],
+    store: any RoundStore, clock: @escaping ServiceClock
+  ) async throws(AggregationServiceError) -> RoundActor {
+    try await store.createRound(record, credentialHashes: credentialHashes)
+    return RoundActor(
+      record: record, plan: plan, store: store, clock: clock, checkedIn: [],
+      status: .checkingIn, failure: nil)
+  }
+
+  /// The round as its store has it: a running round resumed by replaying its log, its open
+  /// phase given a full deadline from now (its clients could not answer while the server was
+  /// down).
+  static func load(_ id: String, store: any RoundStore, clock: @escaping ServiceClock)
+    async throws(AggregationServiceError) -> RoundActor?
+  {
+    guard let state = try await store.serviceRound(id) else { return nil }
+    let plan: AggregationPlan
+    do throws(PrivateAggregationError) {
+      plan = try AggregationPlan(state.record.configuration)
+    } catch {
+      throw .corruptStore(what: "configuration of round \(id)")
+    }
+    let actor = RoundActor(
+      record: state.record, plan: plan, store: store, clock: clock, checkedIn: state.checkedIn,
+      status: state.status, failure: state.failure)
+    try await actor.restore()
+    return actor
+  }
+
+  private func restore() async throws(AggregationServiceError) {
+    switch status {
+    case .running:
+      round = try await DurableRound.resume(id: id, store: store)
+      phaseDeadline = clock() + record.phaseMilliseconds
+    case .finished:
+      release = try await store.round(id)?.release
+    case .checkingIn, .refused, .failed:
+      break
+    }
+  }
+
+  /// The open phase: 0 while checking in, then 1, 2, ….
+  var phase: Int { round?.phaseNumber ?? 0 }
+
+  /// How many clients answered the open phase.
+  var answeredCount: Int { round?.answered.count ?? 0 }
+
+  // MARK: Clients
+
+  /// Records a check-in, and starts the round when its cohort is full.
+  func checkIn(participant: Int) async throws(AggregationServiceError) -> RoundStatus {
+    await lock()
+    defer { unlock() }
+    guard status == .checkingIn else { return status }
+    checkedIn = try await store.checkIn(
+      roundID: id, participant: participant, atMilliseconds: clock())
+    if checkedIn.count >= plan.secureAggregation.clientCount {
+      try await start()
+    }
+    return status
+  }
+
+  /// What `participant`'s Next gets: its message for the phase after `answeredPhases`, or
+  /// the round's end, waiting up to `wait` for either.
+  func next(participant: Int, answeredPhases: Int, wait: Duration) async -> NextOutcome {
+    let deadline = ContinuousClock.now + wait
+    while true {
+      let outcome = nextNow(participant: participant, answeredPhases: answeredPhases)
+      guard outcome == .pending, ContinuousClock.now < deadline, !Task.isCancelled else {
+        return outcome
+      }
+      await waitForChange(until: deadline)
+    }
+  }
+
+  /// Waits up to `wait` for the round to be over.
+  func waitUntilOver(wait: Duration) async {
+    let deadline = ContinuousClock.now + wait
+    while !isOver, ContinuousClock.now < deadline, !Task.isCancelled {
+      await waitForChange(until: deadline)
+    }
+  }
+
+  private func nextNow(participant: Int, answeredPhases: Int) -> NextOutcome {
+    switch status {
+    case .checkingIn: return .pending
+    case .finished:
+      // A client whose update is not in the sum was dropped, however late it asks.
+      guard let release, release.survivors.contains(participant) else { return .dropped }
+      return .ended(status)
+    case .refused, .failed: return .ended(status)
+    case .running: break
+    }
+    guard let round else { return .pending }
+    let phase = round.phaseNumber
+    if answeredPhases >= phase { return .pending }
+    guard answeredPhases == phase - 1,
+      let message = round.outbox.first(where: { $0.recipient.index == participant })
+    else { return .dropped }
+    return .message(message.serializedBytes(), phase: phase)
+  }
+
+  /// Takes one client's reply; closes the phase at once when every live client has answered.
+  ///
+  /// - Throws: ``ServiceFault`` with what to tell the client.
+  func submit(participant: Int, bytes: [UInt8]) async throws(ServiceFault)
+    -> DurableRound.Receipt
+  {
+    await lock()
+    defer { unlock() }
+    guard status == .running, var round else {
+      throw .failedPrecondition("round \(id) is \(status.rawValue), not running")
+    }
+    let limit = WireFormat.maximumMessageByteCount(for: plan.secureAggregation)
+    guard bytes.count <= limit else {
+      throw .resourceExhausted("a message of \(bytes.count) bytes; at most \(limit)")
+    }
+    let message: ClientMessage
+    do {
+      message = try ClientMessage(serializedBytes: bytes, configuration: plan.secureAggregation)
+    } catch {
+      throw .invalidArgument("the message does not decode: \(error)")
+    }
+    guard message.sender.index == participant else {
+      throw .permissionDenied("the message's sender is not this credential's participant")
+    }
+    let receipt: DurableRound.Receipt
+    do {
+      receipt = try await round.receive(bytes)
+      self.round = round
+    } catch {
+      await recover(after: error)
+      throw ServiceFault(error)
+    }
+    if receipt == .accepted, everyoneAnswered() {
+      await closePhase()
+    }
+    return receipt
+  }
+
+  // MARK: Deadlines
+
+  /// Starts a round whose check-in closed, and closes a phase whose deadline passed.
+  func tick() async {
+    await lock()
+    defer { unlock() }
+    let now = clock()
+    switch status {
+    case .checkingIn:
+      guard now >= record.checkInDeadlineMilliseconds else { return }
+      let minimum = plan.secureAggregation.minimumSurvivors
+      guard checkedIn.count >= minimum else {
+        await fail(
+          "\(checkedIn.count) of \(plan.secureAggregation.clientCount) clients checked in "
+            + "by the deadline; the round needs at least \(minimum)")
+        return
+      }
+      try? await start()
+    case .running:
+      guard let deadline = phaseDeadline, now >= deadline else { return }
+      await closePhase()
+    case .finished, .refused, .failed:
+      return
+    }
+  }
+
+  /// Whether the round is over (finished, refused or failed).
+  var isOver: Bool { status == .finished || status == .refused || status == .failed }
+
+  // MARK: Transitions
+
+  private func start() async throws(AggregationServiceError) {
+    do {
+      round = try await DurableRound.begin(
+        id: id, configuration: record.configuration,
+        population: record.population.map { ($0, record.budget) }, store: store)
+      status = .running
+      // From now, after the commit: a phase's clients get its whole length.
+      phaseDeadline = clock() + record.phaseMilliseconds
+    } catch {
+      switch error {
+      case .budgetExceeded:
+        // Stored as refused by beginRound; the reason is kept beside it.
+        try? await store.failRound(id, reason: error.description)
+        status = .refused
+        failure = error.description
+      case .refused, .populationMismatch:
+        await fail("the round cannot begin: \(error)")
+      case .store, .duplicateRound:
+        // The begin may have committed before it failed (a lost acknowledgement, or another
+        // process): the store says where the round is.
+        guard let state = try? await store.serviceRound(id), state.status != .checkingIn else {
+          throw error
+        }
+        if state.status == .running {
+          round = try await DurableRound.resume(id: id, store: store)
+          phaseDeadline = clock() + record.phaseMilliseconds
+        }
+        status = state.status
+        failure = state.failure
+      default:
+        throw error
+      }
+    }
+    signalChange()
+  }
+
+  private func everyoneAnswered() -> Bool {
+    guard let round else { return false }
+    let live = round.outbox.map(\.recipient).filter { checkedIn.contains($0.index) }
+    return live.allSatisfy { round.answered.contains($0) }
+  }
+
+  private func closePhase() async {
+    guard var round else { return }
+    do {
+      switch try await round.advance() {
+      case .send:
+        self.round = round
+        phaseDeadline = clock() + record.phaseMilliseconds
+      case .finished(let release):
+        self.round = nil
+        self.release = release
+        status = .finished
+        phaseDeadline = nil
+      }
+    } catch {
+      if case .refused(let reason) = error {
+        await fail("phase \(round.phaseNumber) closed without enough answers: \(reason)")
+      } else {
+        await recover(after: error)
+      }
+    }
+    signalChange()
+  }
+
+  /// After a failed write, rebuilds the round from its store (what was committed is all that
+  /// counts); leaves it for the next call when the store still fails.
+  ///
+  /// The write may have committed before it failed (a lost acknowledgement): the resumed
+  /// round is then a phase further, or finished, and is taken as such.
+  private func recover(after error: AggregationServiceError) async {
+    switch error {
+    case .mustResume, .store:
+      guard let resumed = try? await DurableRound.resume(id: id, store: store) else { return }
+      if let release = resumed.release {
+        round = nil
+        self.release = release
+        status = .finished
+        phaseDeadline = nil
+      } else {
+        if resumed.phaseNumber != round?.phaseNumber {
+          phaseDeadline = clock() + record.phaseMilliseconds
+        }
+        round = resumed
+      }
+      signalChange()
+    default:
+      return
+    }
+  }
+
+  private func fail(_ reason: String) async {
+    do {
+      try await store.failRound(id, reason: reason)
+    } catch {
+      return  // still as stored; the next tick tries again
+    }
+    round = nil
+    status = .failed
+    failure = reason
+    phaseDeadline = nil
+    signalChange()
+  }
+
+  // MARK: Waiting
+
+  /// Waits until the next change or `deadline`. Registers before it suspends, so a change that
+  /// follows the caller's last look is never missed.
+  private func waitForChange(until deadline: ContinuousClock.Instant) async {
+    let ticket = nextTicket
+    nextTicket += 1
+    let timer = Task { [weak self] in
+      try? await Task.sleep(until: deadline)
+      await self?.wake(ticket)
+    }
+    await withTaskCancellationHandler {
+      await withCheckedContinuation { continuation in
+        waiters[ticket] = continuation
+      }
+    } onCancel: {
+      Task { [weak self] in await self?.wake(ticket) }
+    }
+    timer.cancel()
+  }
+
+  private func wake(_ ticket: Int) {
+    waiters.removeValue(forKey: ticket)?.resume()
+  }
+
+  /// Wakes every long-poll (the service is stopping).
+  func wakeAll() {
+    signalChange()
+  }
+
+  private func signalChange() {
+    let woken = waiters
+    waiters = [:]
+    for continuation in woken.values { continuation.resume() }
+  }
+
+  private func lock() async {
+    if busy {
+      await withCheckedContinuation { queue.append($0) }
+    } else {
+      busy = true
+    }
+  }
+
+  private func unlock() {
+    if queue.isEmpty {
+      busy = false
+    } else {
+      queue.removeFirst().resume()
+    }
+  }
+}
+
+/// What a client's Next gets.
+enum NextOutcome: Equatable {
+  /// Its message for `phase`, as wire bytes.
+  case message([UInt8], phase: Int)
+  /// Nothing yet.
+  case pending
+  /// A phase closed without it.
+  case dropped
+  /// The round is over.
+  case ended(RoundStatus)
+}
