@@ -5,7 +5,7 @@ extension AttackSimulation {
 
   /// Bad key and bad share: one hostile client (the last id) against the honest server and the
   /// other clients, who must still get the exact sum of the rest.
-  func clientAttack(seed: UInt64) throws(SecureAggregationError) -> AttackReport {
+  func clientAttack() throws(SecureAggregationError) -> AttackReport {
     var session = try AttackSession(configuration: configuration, seed: seed)
     guard let hostile = configuration.participantIDs.last else {
       throw .invalidParameter(name: "clientCount", value: "0", expected: "at least 2")
@@ -61,7 +61,7 @@ extension AttackSimulation {
   /// Replay: a first session runs to its end; its server's messages are then offered to the
   /// clients of a second session of the same cohort, and its clients' messages to the second
   /// server, before each honest message of that round.
-  func replayAttack(seed: UInt64) throws(SecureAggregationError) -> AttackReport {
+  func replayAttack() throws(SecureAggregationError) -> AttackReport {
     var old = try AttackSession(configuration: configuration, seed: seed &+ 0x7e)
     let oldDirectories = try old.advertiseKeys()
     let oldRelays = try old.shareKeys(oldDirectories)

@@ -1,7 +1,7 @@
 extension AttackSimulation {
   /// Equivocation and both-shares: a malicious server and the victim's corrupt neighbours try to
   /// collect t shares of each of the victim's two secrets and strip every mask from its input.
-  func serverAttack(seed: UInt64) throws(SecureAggregationError) -> AttackReport {
+  func serverAttack() throws(SecureAggregationError) -> AttackReport {
     var session = try AttackSession(configuration: configuration, seed: seed)
     let relays = try session.shareKeys(session.advertiseKeys())
     let honestRequests = try session.maskedInputs(relays)

@@ -66,9 +66,9 @@ public struct AttackSimulation {
   /// - Throws: ``SecureAggregationError`` only when the session cannot be set up.
   public func run() throws(SecureAggregationError) -> AttackReport {
     switch attack {
-    case .equivocation, .bothShares: return try serverAttack(seed: seed)
-    case .badKey, .badShare: return try clientAttack(seed: seed)
-    case .replay: return try replayAttack(seed: seed)
+    case .equivocation, .bothShares: return try serverAttack()
+    case .badKey, .badShare: return try clientAttack()
+    case .replay: return try replayAttack()
     }
   }
 
