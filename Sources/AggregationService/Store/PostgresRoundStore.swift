@@ -31,7 +31,8 @@ public final class PostgresRoundStore: RoundStore, Sendable {
   private init(client: PostgresClient, logger: Logger) {
     self.client = client
     self.logger = logger
-    self.running = Task { await client.run() }
+    // Started at once, on this thread, so that run() is under way before the first lease.
+    self.running = Task.immediate { await client.run() }
   }
 
   /// Opens the store in `database` on the server at `host`:`port` as `user`, making its tables
