@@ -98,8 +98,9 @@ extension PostgresRoundStore {
         "SELECT id FROM service_rounds WHERE id = \(id) FOR UPDATE", on: connection,
         columns: 1, what: "round \(id)")
       guard !exists.isEmpty else { throw AggregationServiceError.unknownRound(id) }
-      try await connection.query(
-        "SELECT id FROM rounds WHERE id = \(id) FOR UPDATE", logger: logger)
+      _ = try await rows(
+        "SELECT id FROM rounds WHERE id = \(id) FOR UPDATE", on: connection, columns: 1,
+        what: "round \(id)")
       try await connection.query(
         "UPDATE service_rounds SET failure = \(reason) WHERE id = \(id)", logger: logger)
       try await connection.query(
