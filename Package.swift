@@ -27,6 +27,7 @@ let package = Package(
     // The service only: storage (linking PrivateAggregation alone pulls none of these).
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     // The service only: gRPC (linking PrivateAggregation alone pulls none of these).
     .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
     .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
@@ -147,6 +148,7 @@ let package = Package(
         "SecureAggregation",
         "AggregationCrypto",
         .product(name: "SQLiteNIO", package: "sqlite-nio"),
+        .product(name: "PostgresNIO", package: "postgres-nio"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
@@ -158,7 +160,8 @@ let package = Package(
     .testTarget(
       name: "AggregationServiceTests",
       dependencies: [
-        "AggregationService", "PrivateAggregation",
+        "AggregationService", "PrivateAggregation", "AggregationCrypto",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

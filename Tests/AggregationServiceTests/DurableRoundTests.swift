@@ -4,14 +4,9 @@ import PrivateAggregation
 import Testing
 
 /// Rounds that survive their process: the store is closed and opened again (as after
-/// `kill -9`) at every phase and in the middle of one, and the round finishes exactly.
+/// `kill -9`) at every phase and in the middle of one, and the round finishes exactly. Each test
+/// runs against SQLite, and against PostgreSQL when `PRIVATE_AGGREGATION_TEST_POSTGRES` is set.
 @Suite struct DurableRoundTests {
-  /// A fresh store file in the temporary directory.
-  static func storePath() -> String {
-    FileManager.default.temporaryDirectory
-      .appendingPathComponent("durable-\(UUID().uuidString).sqlite").path
-  }
-
   static func configuration(privacy: PrivacyMode, epsilon: Double = 2)
     -> PrivateAggregationConfiguration
   {
@@ -32,10 +27,10 @@ import Testing
   /// Runs round `id` to its end, reopening the store — a new process — after the messages
   /// counted in `crashAfter` (a running count of accepted messages and advances).
   static func run(
-    id: String, configuration: PrivateAggregationConfiguration, path: String,
+    id: String, configuration: PrivateAggregationConfiguration, in location: TestStore,
     crashAfter crashes: Set<Int>
   ) async throws -> StoredRelease {
-    var store = try await SQLiteRoundStore.open(path: path)
+    var store = try await location.open()
     var round = try await DurableRound.begin(id: id, configuration: configuration, store: store)
     var clients: [ParticipantID: PrivateAggregationClient] = [:]
     for participant in round.plan.secureAggregation.participantIDs {
@@ -46,8 +41,8 @@ import Testing
     func crashIfDue() async throws {
       count += 1
       guard crashes.contains(count) else { return }
-      await store.close()
-      store = try await SQLiteRoundStore.open(path: path)
+      await closeStore(store)
+      store = try await location.open()
       round = try await DurableRound.resume(id: id, store: store)
     }
     var messages = round.start()
@@ -61,7 +56,7 @@ import Testing
       }
       let step = try await round.advance()
       if case .finished(let release) = step {
-        await store.close()
+        await closeStore(store)
         return release
       }
       try await crashIfDue()
@@ -72,7 +67,8 @@ import Testing
 
   /// Without noise the release is the survivors' exact mean (up to the plan's rounding bound),
   /// however often the process died: after every phase, and in the middle of each.
-  @Test func aRoundFinishesExactlyWhateverKillsIt() async throws {
+  @Test(arguments: TestStoreKind.available)
+  func aRoundFinishesExactlyWhateverKillsIt(kind: TestStoreKind) async throws {
     let configuration = Self.configuration(privacy: .none)
     let plan = try AggregationPlan(configuration)
     let survivors = plan.secureAggregation.participantIDs.filter { $0.index != 8 }
@@ -86,87 +82,91 @@ import Testing
     var schedules = (1...total).map { Set([$0]) }
     schedules.append(Set(1...total))
     for crashes in schedules {
-      let path = Self.storePath()
-      let release = try await Self.run(
-        id: "round", configuration: configuration, path: path, crashAfter: crashes)
+      let release = try await TestStore.with(kind) { location in
+        try await Self.run(
+          id: "round", configuration: configuration, in: location, crashAfter: crashes)
+      }
       #expect(release.survivors == survivors.map(\.index), "crashes \(crashes.sorted())")
       for (released, exact) in zip(release.sum, truth) {
         #expect(abs(released - exact) <= bound, "crashes \(crashes.sorted())")
       }
-      try? FileManager.default.removeItem(atPath: path)
     }
   }
 
   /// With central noise, a round resumed after every message releases one noised sum; reading
   /// the round again returns that stored release, never a new draw.
-  @Test func aFinishedRoundKeepsItsOneRelease() async throws {
-    let path = Self.storePath()
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    let configuration = Self.configuration(privacy: .central)
-    let release = try await Self.run(
-      id: "noised", configuration: configuration, path: path, crashAfter: Set(1...33))
-    #expect(release.survivors.count == 7)
-    let store = try await SQLiteRoundStore.open(path: path)
-    let again = try await DurableRound.resume(id: "noised", store: store)
-    #expect(again.release == release)
-    #expect(again.phase == .finished)
-    let stored = try #require(try await store.round("noised"))
-    #expect(stored.status == .finished)
-    #expect(stored.events.isEmpty)  // the masked inputs are gone once the release is stored
-    await store.close()
+  @Test(arguments: TestStoreKind.available)
+  func aFinishedRoundKeepsItsOneRelease(kind: TestStoreKind) async throws {
+    try await TestStore.with(kind) { location in
+      let configuration = Self.configuration(privacy: .central)
+      let release = try await Self.run(
+        id: "noised", configuration: configuration, in: location, crashAfter: Set(1...33))
+      #expect(release.survivors.count == 7)
+      let store = try await location.open()
+      let again = try await DurableRound.resume(id: "noised", store: store)
+      #expect(again.release == release)
+      #expect(again.phase == .finished)
+      let stored = try #require(try await store.round("noised"))
+      #expect(stored.status == .finished)
+      #expect(stored.events.isEmpty)  // the masked inputs are gone once the release is stored
+      await closeStore(store)
+    }
   }
 
   /// A population's budget pays for one round of ε = 1 out of 1.2, not two: the second is
   /// refused before it starts, also after the store is reopened, and nothing is charged for it.
-  @Test func theBudgetRefusesARoundBeforeItStarts() async throws {
-    let path = Self.storePath()
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    let configuration = Self.configuration(privacy: .central, epsilon: 1)
-    var store = try await SQLiteRoundStore.open(path: path)
-    _ = try await DurableRound.begin(
-      id: "first", configuration: configuration, population: ("P", 1.2), store: store)
-    await store.close()
-    store = try await SQLiteRoundStore.open(path: path)
-    await #expect {
+  @Test(arguments: TestStoreKind.available)
+  func theBudgetRefusesARoundBeforeItStarts(kind: TestStoreKind) async throws {
+    try await TestStore.with(kind) { location in
+      let configuration = Self.configuration(privacy: .central, epsilon: 1)
+      var store = try await location.open()
       _ = try await DurableRound.begin(
-        id: "second", configuration: configuration, population: ("P", 1.2), store: store)
-    } throws: { error in
-      guard
-        case .budgetExceeded(let population, let budget, _, let wouldBe) =
-          error as? AggregationServiceError
-      else { return false }
-      return population == "P" && budget == 1.2 && wouldBe > 1.2
+        id: "first", configuration: configuration, population: ("P", 1.2), store: store)
+      await closeStore(store)
+      store = try await location.open()
+      await #expect {
+        _ = try await DurableRound.begin(
+          id: "second", configuration: configuration, population: ("P", 1.2), store: store)
+      } throws: { error in
+        guard
+          case .budgetExceeded(let population, let budget, _, let wouldBe) =
+            error as? AggregationServiceError
+        else { return false }
+        return population == "P" && budget == 1.2 && wouldBe > 1.2
+      }
+      let ledger = try #require(try await store.ledger(of: "P"))
+      #expect(ledger.roundsRecorded == 1)
+      #expect(ledger.epsilon.epsilon <= 1.0 + 1e-9)
+      #expect(try await store.round("second")?.status == .refused)
+      await #expect(
+        throws: AggregationServiceError.roundNotRunning(id: "second", status: "refused")
+      ) {
+        _ = try await DurableRound.resume(id: "second", store: store)
+      }
+      await closeStore(store)
     }
-    let ledger = try #require(try await store.ledger(of: "P"))
-    #expect(ledger.roundsRecorded == 1)
-    #expect(ledger.epsilon.epsilon <= 1.0 + 1e-9)
-    #expect(try await store.round("second")?.status == .refused)
-    await #expect(throws: AggregationServiceError.roundNotRunning(id: "second", status: "refused"))
-    {
-      _ = try await DurableRound.resume(id: "second", store: store)
-    }
-    await store.close()
   }
 
-  /// Two processes on one store file race to begin rounds that one budget can pay only once:
-  /// exactly one begins.
-  @Test func twoStoresOnOneFileSpendTheBudgetOnce() async throws {
-    let path = Self.storePath()
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    let configuration = Self.configuration(privacy: .central, epsilon: 1)
-    let first = try await SQLiteRoundStore.open(path: path)
-    let second = try await SQLiteRoundStore.open(path: path)
-    async let a: Bool = Self.begins(id: "a", configuration: configuration, store: first)
-    async let b: Bool = Self.begins(id: "b", configuration: configuration, store: second)
-    let outcomes = try await [a, b]
-    #expect(outcomes.filter { $0 }.count == 1)
-    #expect(try await first.ledger(of: "P")?.roundsRecorded == 1)
-    await first.close()
-    await second.close()
+  /// Two processes on one store (file or database) race to begin rounds that one budget can
+  /// pay only once: exactly one begins. (`PostgresRaceTests` races many more times.)
+  @Test(arguments: TestStoreKind.available)
+  func twoStoresOnOneFileSpendTheBudgetOnce(kind: TestStoreKind) async throws {
+    try await TestStore.with(kind) { location in
+      let configuration = Self.configuration(privacy: .central, epsilon: 1)
+      let first = try await location.open()
+      let second = try await location.open()
+      async let a: Bool = Self.begins(id: "a", configuration: configuration, store: first)
+      async let b: Bool = Self.begins(id: "b", configuration: configuration, store: second)
+      let outcomes = try await [a, b]
+      #expect(outcomes.filter { $0 }.count == 1)
+      #expect(try await first.ledger(of: "P")?.roundsRecorded == 1)
+      await closeStore(first)
+      await closeStore(second)
+    }
   }
 
   static func begins(
-    id: String, configuration: PrivateAggregationConfiguration, store: SQLiteRoundStore
+    id: String, configuration: PrivateAggregationConfiguration, store: any RoundStore
   ) async throws -> Bool {
     do {
       _ = try await DurableRound.begin(
@@ -180,57 +180,59 @@ import Testing
   /// A client that sends its reply again — its acknowledgement lost, or the server restarted
   /// after committing it — gets `duplicate` and changes nothing, before and after a restart;
   /// other bytes from it for the same phase are refused; the round still finishes exactly.
-  @Test func retriesAreAnsweredOnceAndEquivocationRefused() async throws {
-    let path = Self.storePath()
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    let configuration = Self.configuration(privacy: .none)
-    var store = try await SQLiteRoundStore.open(path: path)
-    var round = try await DurableRound.begin(id: "r", configuration: configuration, store: store)
-    let plan = round.plan
-    var clients: [ParticipantID: PrivateAggregationClient] = [:]
-    for participant in plan.secureAggregation.participantIDs {
-      clients[participant] = try PrivateAggregationClient(
-        plan: plan, id: participant, update: Self.update(participant))
+  @Test(arguments: TestStoreKind.available)
+  func retriesAreAnsweredOnceAndEquivocationRefused(kind: TestStoreKind) async throws {
+    try await TestStore.with(kind) { location in
+      let configuration = Self.configuration(privacy: .none)
+      var store = try await location.open()
+      var round = try await DurableRound.begin(id: "r", configuration: configuration, store: store)
+      let plan = round.plan
+      var clients: [ParticipantID: PrivateAggregationClient] = [:]
+      for participant in plan.secureAggregation.participantIDs {
+        clients[participant] = try PrivateAggregationClient(
+          plan: plan, id: participant, update: Self.update(participant))
+      }
+      var sent: [[UInt8]] = []
+      for message in round.start() {
+        guard let reply = try clients[message.recipient]?.respond(to: message) else { continue }
+        let bytes = reply.serializedBytes()
+        #expect(try await round.receive(bytes) == .accepted)
+        #expect(try await round.receive(bytes) == .duplicate)
+        sent.append(bytes)
+      }
+      // A fresh client with the same id advertises other keys: equivocation, refused.
+      let first = try #require(ParticipantID(1))
+      var twin = try PrivateAggregationClient(plan: plan, id: first)
+      let other = try twin.respond(to: try #require(round.start().first))
+      await #expect(
+        throws: AggregationServiceError.refused(.secureAggregation(.duplicateParticipant(first)))
+      ) {
+        try await round.receive(other.serializedBytes())
+      }
+      // After a restart every earlier reply is still a duplicate.
+      await closeStore(store)
+      store = try await location.open()
+      round = try await DurableRound.resume(id: "r", store: store)
+      for bytes in sent { #expect(try await round.receive(bytes) == .duplicate) }
+      #expect(try await store.round("r")?.events.count == sent.count)
+      await closeStore(store)
     }
-    var sent: [[UInt8]] = []
-    for message in round.start() {
-      guard let reply = try clients[message.recipient]?.respond(to: message) else { continue }
-      let bytes = reply.serializedBytes()
-      #expect(try await round.receive(bytes) == .accepted)
-      #expect(try await round.receive(bytes) == .duplicate)
-      sent.append(bytes)
-    }
-    // A fresh client with the same id advertises other keys: equivocation, refused.
-    let first = try #require(ParticipantID(1))
-    var twin = try PrivateAggregationClient(plan: plan, id: first)
-    let other = try twin.respond(to: try #require(round.start().first))
-    await #expect(
-      throws: AggregationServiceError.refused(.secureAggregation(.duplicateParticipant(first)))
-    ) {
-      try await round.receive(other.serializedBytes())
-    }
-    // After a restart every earlier reply is still a duplicate.
-    await store.close()
-    store = try await SQLiteRoundStore.open(path: path)
-    round = try await DurableRound.resume(id: "r", store: store)
-    for bytes in sent { #expect(try await round.receive(bytes) == .duplicate) }
-    #expect(try await store.round("r")?.events.count == sent.count)
-    await store.close()
   }
 
   /// A store dropped without `close()` — a caller that left on an error — closes itself (no
-  /// trap), and what it committed is there when the file is opened again.
-  @Test func aStoreDroppedWithoutClosingKeepsItsCommits() async throws {
-    let path = Self.storePath()
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    do {
-      let store = try await SQLiteRoundStore.open(path: path)
-      _ = try await DurableRound.begin(
-        id: "kept", configuration: Self.configuration(privacy: .none), store: store)
+  /// trap), and what it committed is there when the store is opened again.
+  @Test(arguments: TestStoreKind.available)
+  func aStoreDroppedWithoutClosingKeepsItsCommits(kind: TestStoreKind) async throws {
+    try await TestStore.with(kind) { location in
+      do {
+        let store = try await location.open()
+        _ = try await DurableRound.begin(
+          id: "kept", configuration: Self.configuration(privacy: .none), store: store)
+      }
+      try await Task.sleep(for: .milliseconds(200))
+      let store = try await location.open()
+      #expect(try await store.round("kept")?.status == .running)
+      await closeStore(store)
     }
-    try await Task.sleep(for: .milliseconds(200))
-    let store = try await SQLiteRoundStore.open(path: path)
-    #expect(try await store.round("kept")?.status == .running)
-    await store.close()
   }
 }

@@ -5,7 +5,9 @@ import Testing
 
 @testable import AggregationService
 
-/// What the service keeps in the store beside the rounds' logs, and its credentials.
+/// What the service keeps in the store beside the rounds' logs, and its credentials. The store
+/// tests run against SQLite, and against PostgreSQL when `PRIVATE_AGGREGATION_TEST_POSTGRES` is
+/// set.
 @Suite struct ServiceStoreTests {
   typealias Support = ServiceTestSupport
 
@@ -17,69 +19,71 @@ import Testing
 
   /// A created round, its credentials' hashes and check-ins survive reopening; an id is taken
   /// once; a check-in is counted once however often it is sent.
-  @Test func createdRoundsAndCheckInsSurviveReopening() async throws {
-    let path = Support.storePath()
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    var store = try await SQLiteRoundStore.open(path: path)
-    let hash = Credentials.hash("1.secret")
-    try await store.createRound(Self.record("r"), credentialHashes: [1: hash])
-    await #expect(throws: AggregationServiceError.duplicateRound("r")) {
-      try await store.createRound(Self.record("r"), credentialHashes: [:])
+  @Test(arguments: TestStoreKind.available)
+  func createdRoundsAndCheckInsSurviveReopening(kind: TestStoreKind) async throws {
+    try await TestStore.with(kind) { location in
+      var store = try await location.open()
+      let hash = Credentials.hash("1.secret")
+      try await store.createRound(Self.record("r"), credentialHashes: [1: hash])
+      await #expect(throws: AggregationServiceError.duplicateRound("r")) {
+        try await store.createRound(Self.record("r"), credentialHashes: [:])
+      }
+      #expect(try await store.checkIn(roundID: "r", participant: 1, atMilliseconds: 2_000) == [1])
+      #expect(try await store.checkIn(roundID: "r", participant: 1, atMilliseconds: 3_000) == [1])
+      #expect(
+        try await store.checkIn(roundID: "r", participant: 3, atMilliseconds: 3_000) == [1, 3])
+      await #expect(throws: AggregationServiceError.unknownRound("nope")) {
+        _ = try await store.checkIn(roundID: "nope", participant: 1, atMilliseconds: 0)
+      }
+      await closeStore(store)
+      store = try await location.open()
+      let state = try #require(try await store.serviceRound("r"))
+      #expect(state.record == Self.record("r"))
+      #expect(state.checkedIn == [1, 3])
+      #expect(state.status == .checkingIn)
+      #expect(try await store.credentialHash(roundID: "r", participant: 1) == hash)
+      #expect(try await store.credentialHash(roundID: "r", participant: 2) == nil)
+      #expect(try await store.serviceRounds(population: "P").map(\.record.id) == ["r"])
+      #expect(try await store.serviceRounds(population: "Q").isEmpty)
+      await closeStore(store)
     }
-    #expect(try await store.checkIn(roundID: "r", participant: 1, atMilliseconds: 2_000) == [1])
-    #expect(try await store.checkIn(roundID: "r", participant: 1, atMilliseconds: 3_000) == [1])
-    #expect(
-      try await store.checkIn(roundID: "r", participant: 3, atMilliseconds: 3_000) == [1, 3])
-    await #expect(throws: AggregationServiceError.unknownRound("nope")) {
-      _ = try await store.checkIn(roundID: "nope", participant: 1, atMilliseconds: 0)
-    }
-    await store.close()
-    store = try await SQLiteRoundStore.open(path: path)
-    let state = try #require(try await store.serviceRound("r"))
-    #expect(state.record == Self.record("r"))
-    #expect(state.checkedIn == [1, 3])
-    #expect(state.status == .checkingIn)
-    #expect(try await store.credentialHash(roundID: "r", participant: 1) == hash)
-    #expect(try await store.credentialHash(roundID: "r", participant: 2) == nil)
-    #expect(try await store.serviceRounds(population: "P").map(\.record.id) == ["r"])
-    #expect(try await store.serviceRounds(population: "Q").isEmpty)
-    await store.close()
   }
 
   /// Failing a running round stops it for good: its status is failed, its log and noise key
   /// are erased, it cannot be resumed, and its ledger charge stays.
-  @Test func aFailedRoundIsErasedAndStaysCharged() async throws {
-    let path = Support.storePath()
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    let store = try await SQLiteRoundStore.open(path: path)
-    var configuration = Support.configuration()
-    configuration.privacy = .central
-    configuration.noise = .targetEpsilon(1)
-    let record = ServiceRoundRecord(
-      id: "f", configuration: configuration, population: "P", budget: 2,
-      createdMilliseconds: 0, checkInDeadlineMilliseconds: 0, phaseMilliseconds: 1)
-    try await store.createRound(record, credentialHashes: [:])
-    var round = try await DurableRound.begin(
-      id: "f", configuration: configuration, population: ("P", 2), store: store)
-    let plan = round.plan
-    var client = try PrivateAggregationClient(
-      plan: plan, id: try #require(round.outbox.first?.recipient), update: Support.update(1))
-    try await round.receive(
-      try client.respond(to: try #require(round.outbox.first)).serializedBytes())
-    #expect(try await store.round("f")?.events.count == 1)
-    try await store.failRound("f", reason: "too few answers")
-    let stored = try #require(try await store.round("f"))
-    #expect(stored.status == .failed)
-    #expect(stored.events.isEmpty)
-    #expect(stored.record.noiseKey.withUnsafeBytes { $0.isEmpty })
-    let state = try #require(try await store.serviceRound("f"))
-    #expect(state.status == .failed)
-    #expect(state.failure == "too few answers")
-    await #expect(throws: AggregationServiceError.roundNotRunning(id: "f", status: "failed")) {
-      _ = try await DurableRound.resume(id: "f", store: store)
+  @Test(arguments: TestStoreKind.available)
+  func aFailedRoundIsErasedAndStaysCharged(kind: TestStoreKind) async throws {
+    try await TestStore.with(kind) { location in
+      let store = try await location.open()
+      var configuration = Support.configuration()
+      configuration.privacy = .central
+      configuration.noise = .targetEpsilon(1)
+      let record = ServiceRoundRecord(
+        id: "f", configuration: configuration, population: "P", budget: 2,
+        createdMilliseconds: 0, checkInDeadlineMilliseconds: 0, phaseMilliseconds: 1)
+      try await store.createRound(record, credentialHashes: [:])
+      var round = try await DurableRound.begin(
+        id: "f", configuration: configuration, population: ("P", 2), store: store)
+      let plan = round.plan
+      var client = try PrivateAggregationClient(
+        plan: plan, id: try #require(round.outbox.first?.recipient), update: Support.update(1))
+      try await round.receive(
+        try client.respond(to: try #require(round.outbox.first)).serializedBytes())
+      #expect(try await store.round("f")?.events.count == 1)
+      try await store.failRound("f", reason: "too few answers")
+      let stored = try #require(try await store.round("f"))
+      #expect(stored.status == .failed)
+      #expect(stored.events.isEmpty)
+      #expect(stored.record.noiseKey.withUnsafeBytes { $0.isEmpty })
+      let state = try #require(try await store.serviceRound("f"))
+      #expect(state.status == .failed)
+      #expect(state.failure == "too few answers")
+      await #expect(throws: AggregationServiceError.roundNotRunning(id: "f", status: "failed")) {
+        _ = try await DurableRound.resume(id: "f", store: store)
+      }
+      #expect(try await store.ledger(of: "P")?.roundsRecorded == 1)
+      await closeStore(store)
     }
-    #expect(try await store.ledger(of: "P")?.roundsRecorded == 1)
-    await store.close()
   }
 
   /// Client tokens: the participant in front is read only from well-formed tokens, and a
