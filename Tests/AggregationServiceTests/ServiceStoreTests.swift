@@ -1,6 +1,8 @@
+import AggregationCrypto
 import Foundation
 import GRPCCore
 import PrivateAggregation
+import SecureAggregation
 import Testing
 
 @testable import AggregationService
@@ -45,6 +47,35 @@ import Testing
       #expect(try await store.credentialHash(roundID: "r", participant: 2) == nil)
       #expect(try await store.serviceRounds(population: "P").map(\.record.id) == ["r"])
       #expect(try await store.serviceRounds(population: "Q").isEmpty)
+      await closeStore(store)
+    }
+  }
+
+  /// An active round's identity directory comes back from the store exactly, also after
+  /// reopening, and a round without one reads back with none.
+  @Test(arguments: TestStoreKind.available)
+  func identityDirectoriesSurviveReopening(kind: TestStoreKind) async throws {
+    try await TestStore.with(kind) { location in
+      var store = try await location.open()
+      var configuration = Support.configuration()
+      configuration.securityMode = .active
+      let source = RandomSource.insecureDeterministic(seed: 7)
+      var directory: [ParticipantID: IdentityPublicKey] = [:]
+      for participant in 1...8 {
+        let id = try #require(ParticipantID(participant))
+        directory[id] = IdentityPrivateKey(from: source.child(label: "\(participant)")).publicKey
+      }
+      let record = ServiceRoundRecord(
+        id: "active", configuration: configuration, population: nil, budget: 0,
+        createdMilliseconds: 1_000, checkInDeadlineMilliseconds: 61_000,
+        phaseMilliseconds: 30_000, identityDirectory: directory)
+      try await store.createRound(record, credentialHashes: [:])
+      try await store.createRound(Self.record("plain"), credentialHashes: [:])
+      await closeStore(store)
+      store = try await location.open()
+      #expect(try await store.serviceRound("active")?.record == record)
+      #expect(try await store.serviceRound("active")?.record.identityDirectory.count == 8)
+      #expect(try await store.serviceRound("plain")?.record.identityDirectory.isEmpty == true)
       await closeStore(store)
     }
   }

@@ -4,7 +4,7 @@ import GRPCProtobuf
 public import PrivateAggregation
 import SecureAggregation
 
-/// A device's side of the service: one call, ``contribute(update:weight:to:expecting:)``, takes
+/// A device's side of the service: one call, ``contribute(update:weight:to:expecting:identity:)``, takes
 /// part in a round from check-in to its end.
 ///
 /// ```swift
@@ -52,6 +52,9 @@ public struct AggregationServiceClient<Transport: ClientTransport>: Sendable {
   ///   - credential: the round and this client's bearer token.
   ///   - configuration: the configuration this client agreed to; when given, a round whose
   ///     server announces another one is refused before anything is sent.
+  ///   - identity: active mode (required then): this client's identity key and every
+  ///     participant's identity public key, from the caller's own directory, never from the
+  ///     server; the client checks the other clients' signatures against it.
   /// - Throws: ``AggregationServiceError/service(code:message:)`` for a call that failed for
   ///   good (a wrong credential: `unauthenticated`), ``AggregationServiceError/refused(_:)``
   ///   when this client cannot answer a message (or its update does not fit the plan),
@@ -60,7 +63,8 @@ public struct AggregationServiceClient<Transport: ClientTransport>: Sendable {
   ///   ``AggregationServiceError/cancelled``.
   public func contribute(
     update: [Double], weight: Double = 1, to credential: RoundCredential,
-    expecting configuration: PrivateAggregationConfiguration? = nil
+    expecting configuration: PrivateAggregationConfiguration? = nil,
+    identity: ClientIdentity? = nil
   ) async throws(AggregationServiceError) -> Outcome {
     let metadata = Credentials.metadata(bearer: credential.token)
     var checkIn = PrivateAggregation_Service_V1_CheckInRequest()
@@ -80,12 +84,18 @@ public struct AggregationServiceClient<Transport: ClientTransport>: Sendable {
     guard Int(checkedIn.participant) == credential.participant,
       let id = ParticipantID(credential.participant)
     else { throw .unexpectedAnswer(what: "another participant id") }
+    if announced.securityMode == .active, identity == nil {
+      throw .invalidParameter(
+        name: "identity", value: "none",
+        expected: "this client's identity key and the participants' directory (an active round)")
+    }
     var participant: PrivateAggregationClient
     let plan: AggregationPlan
     do throws(PrivateAggregationError) {
       plan = try AggregationPlan(announced)
       participant = try PrivateAggregationClient(
-        plan: plan, id: id, update: update, weight: weight)
+        plan: plan, id: id, identityKey: identity?.key,
+        identityDirectory: identity?.directory ?? [:], update: update, weight: weight)
     } catch {
       throw .refused(error)
     }

@@ -2,6 +2,7 @@ import Foundation
 public import GRPCCore
 import GRPCProtobuf
 public import PrivateAggregation
+public import SecureAggregation
 
 /// An operator's side of the service: creates rounds, with their clients' credentials, and
 /// reads their results. Every call carries the operator's bearer token.
@@ -54,12 +55,16 @@ public struct OperatorClient<Transport: ClientTransport>: Sendable {
   ///     charges nothing.
   ///   - checkInDeadline: how long clients may take to check in (`nil`: the server's default).
   ///   - phaseDeadline: how long each phase stays open (`nil`: the server's default).
+  ///   - identityDirectory: active mode (required then, for every participant): each
+  ///     participant's identity public key, from your own directory. The server checks every
+  ///     signature against these; give each client the same directory.
   /// - Throws: ``AggregationServiceError/service(code:message:)`` (`unauthenticated`,
   ///   `invalidArgument`, `alreadyExists`, …) and ``AggregationServiceError/cancelled``.
   public func createRound(
     id: String, configuration: PrivateAggregationConfiguration,
     population: (name: String, budget: Double)? = nil, checkInDeadline: Duration? = nil,
-    phaseDeadline: Duration? = nil
+    phaseDeadline: Duration? = nil,
+    identityDirectory: [ParticipantID: IdentityPublicKey] = [:]
   ) async throws(AggregationServiceError) -> [RoundCredential] {
     var request = PrivateAggregation_Service_V1_CreateRoundRequest()
     request.roundID = id
@@ -75,6 +80,9 @@ public struct OperatorClient<Transport: ClientTransport>: Sendable {
     }
     request.deadlines.checkInMs = Self.milliseconds(checkInDeadline)
     request.deadlines.phaseMs = Self.milliseconds(phaseDeadline)
+    for (participant, key) in identityDirectory {
+      request.identityKeys[UInt32(participant.rawValue)] = Data(key.rawRepresentation)
+    }
     let response = try await retry.run {
       try await client.createRound(request, metadata: metadata)
     }
@@ -85,7 +93,7 @@ public struct OperatorClient<Transport: ClientTransport>: Sendable {
 
   /// The round `id`, waiting up to `wait` for it to be over.
   ///
-  /// - Throws: as ``createRound(id:configuration:population:checkInDeadline:phaseDeadline:)``;
+  /// - Throws: as ``createRound(id:configuration:population:checkInDeadline:phaseDeadline:identityDirectory:)``;
   ///   `notFound` for an unknown round.
   public func report(of id: String, wait: Duration = .zero) async throws(AggregationServiceError)
     -> Report

@@ -1,5 +1,5 @@
 /// What one client needs to take part in one round: the round's id and the bearer token the
-/// operator was issued for this client (``OperatorClient/createRound(id:configuration:population:checkInDeadline:phaseDeadline:)``).
+/// operator was issued for this client (``OperatorClient/createRound(id:configuration:population:checkInDeadline:phaseDeadline:identityDirectory:)``).
 ///
 /// The token is a secret: give it to its client only, over a protected channel. Its
 /// description redacts it.

@@ -140,6 +140,12 @@ nonisolated struct PrivateAggregation_Service_V1_CreateRoundRequest: Sendable {
   /// Clears the value of `deadlines`. Subsequent reads from it will return its default value.
   mutating func clearDeadlines() {self._deadlines = nil}
 
+  /// Active mode only, and then required for every participant 1...n: each participant's
+  /// 32-byte Ed25519 identity public key, from the operator's own directory (PKI). The server
+  /// checks every signature against these stored keys, never against keys in the messages;
+  /// clients check each other's with the directory their operator gave them.
+  var identityKeys: Dictionary<UInt32,Data> = [:]
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
@@ -512,7 +518,7 @@ nonisolated extension PrivateAggregation_Service_V1_Deadlines: SwiftProtobuf.Mes
 
 nonisolated extension PrivateAggregation_Service_V1_CreateRoundRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".CreateRoundRequest"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}round_id\0\u{3}configuration_json\0\u{1}population\0\u{1}budget\0\u{1}deadlines\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}round_id\0\u{3}configuration_json\0\u{1}population\0\u{1}budget\0\u{1}deadlines\0\u{3}identity_keys\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -525,6 +531,7 @@ nonisolated extension PrivateAggregation_Service_V1_CreateRoundRequest: SwiftPro
       case 3: try { try decoder.decodeSingularStringField(value: &self.population) }()
       case 4: try { try decoder.decodeSingularDoubleField(value: &self.budget) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._deadlines) }()
+      case 6: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufUInt32,SwiftProtobuf.ProtobufBytes>.self, value: &self.identityKeys) }()
       default: break
       }
     }
@@ -550,6 +557,9 @@ nonisolated extension PrivateAggregation_Service_V1_CreateRoundRequest: SwiftPro
     try { if let v = self._deadlines {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     } }()
+    if !self.identityKeys.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufUInt32,SwiftProtobuf.ProtobufBytes>.self, value: self.identityKeys, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -559,6 +569,7 @@ nonisolated extension PrivateAggregation_Service_V1_CreateRoundRequest: SwiftPro
     if lhs.population != rhs.population {return false}
     if lhs.budget != rhs.budget {return false}
     if lhs._deadlines != rhs._deadlines {return false}
+    if lhs.identityKeys != rhs.identityKeys {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -76,7 +76,8 @@ actor RoundActor {
   private func restore() async throws(AggregationServiceError) {
     switch status {
     case .running:
-      round = try await DurableRound.resume(id: id, store: store)
+      round = try await DurableRound.resume(
+        id: id, store: store, identityDirectory: record.identityDirectory)
       phaseDeadline = clock() + record.phaseMilliseconds
     case .finished:
       release = try await store.round(id)?.release
@@ -219,7 +220,8 @@ actor RoundActor {
     do {
       round = try await DurableRound.begin(
         id: id, configuration: record.configuration,
-        population: record.population.map { ($0, record.budget) }, store: store)
+        population: record.population.map { ($0, record.budget) },
+        identityDirectory: record.identityDirectory, store: store)
       status = .running
       // From now, after the commit: a phase's clients get its whole length.
       phaseDeadline = clock() + record.phaseMilliseconds
@@ -239,7 +241,8 @@ actor RoundActor {
           throw error
         }
         if state.status == .running {
-          round = try await DurableRound.resume(id: id, store: store)
+          round = try await DurableRound.resume(
+            id: id, store: store, identityDirectory: record.identityDirectory)
           phaseDeadline = clock() + record.phaseMilliseconds
         }
         status = state.status
@@ -288,7 +291,10 @@ actor RoundActor {
   private func recover(after error: AggregationServiceError) async {
     switch error {
     case .mustResume, .store:
-      guard let resumed = try? await DurableRound.resume(id: id, store: store) else { return }
+      guard
+        let resumed = try? await DurableRound.resume(
+          id: id, store: store, identityDirectory: record.identityDirectory)
+      else { return }
       if let release = resumed.release {
         round = nil
         self.release = release

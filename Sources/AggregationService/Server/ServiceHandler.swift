@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import PrivateAggregation
+import SecureAggregation
 
 typealias ServiceAPI = PrivateAggregation_Service_V1_AggregationService
 
@@ -35,15 +36,13 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
       } catch {
         throw ServiceFault.invalidArgument("the configuration has no plan: \(error)")
       }
-      guard configuration.securityMode == .semiHonest else {
-        // Active mode needs the participants' identity keys in the store's directory.
-        throw ServiceFault.invalidArgument("the service runs semi-honest rounds only")
-      }
       let clients = plan.secureAggregation.clientCount
       guard clients <= limits.maximumClients else {
         throw ServiceFault.invalidArgument(
           "\(clients) clients; this server takes at most \(limits.maximumClients)")
       }
+      let identityDirectory = try Self.identityDirectory(
+        message.identityKeys, mode: configuration.securityMode, clients: clients)
       let population = message.population.isEmpty ? nil : message.population
       if let population {
         guard message.budget.isFinite, message.budget > 0 else {
@@ -63,7 +62,7 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
       let record = ServiceRoundRecord(
         id: id, configuration: configuration, population: population, budget: message.budget,
         createdMilliseconds: now, checkInDeadlineMilliseconds: now + checkIn,
-        phaseMilliseconds: phase)
+        phaseMilliseconds: phase, identityDirectory: identityDirectory)
       var tokens: [(participant: Int, token: String)] = []
       var hashes: [Int: [UInt8]] = [:]
       for participant in 1...clients {
@@ -308,6 +307,36 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
       throw .invalidArgument("a round id is 1 to 128 letters, digits, '-', '_' or '.'")
     }
     return id
+  }
+
+  /// The identity directory an operator gave with a round: in active mode, a valid Ed25519
+  /// public key for each participant 1...`clients` and nothing else; none in semi-honest mode.
+  static func identityDirectory(
+    _ keys: [UInt32: Data], mode: AggregationConfiguration.SecurityMode, clients: Int
+  ) throws(ServiceFault) -> [ParticipantID: IdentityPublicKey] {
+    guard mode == .active else {
+      guard keys.isEmpty else {
+        throw .invalidArgument("identity_keys are for active rounds; this round is semi-honest")
+      }
+      return [:]
+    }
+    var directory: [ParticipantID: IdentityPublicKey] = [:]
+    for (participant, key) in keys {
+      guard participant >= 1, participant <= clients,
+        let entry = IdentityDirectoryEntry(participant: Int(participant), publicKey: Array(key))
+      else {
+        throw .invalidArgument(
+          "identity_keys[\(participant)] is not a valid 32-byte Ed25519 public key of a "
+            + "participant 1...\(clients)")
+      }
+      directory[entry.participant] = entry.publicKey
+    }
+    guard directory.count == clients else {
+      throw .invalidArgument(
+        "an active round needs identity_keys for every participant 1...\(clients); "
+          + "\(directory.count) given")
+    }
+    return directory
   }
 
   private static func milliseconds(_ value: UInt32, default fallback: Duration) -> Int64 {

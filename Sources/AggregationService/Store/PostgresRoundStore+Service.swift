@@ -1,6 +1,7 @@
 import NIOCore
 import PostgresNIO
 import PrivateAggregation
+import SecureAggregation
 
 extension PostgresRoundStore {
   /// Stores a created round and its credentials' hashes (``RoundStore/createRound(_:credentialHashes:)``).
@@ -29,6 +30,13 @@ extension PostgresRoundStore {
           """
           INSERT INTO credentials (round_id, participant, token_hash)
           VALUES (\(round.id), \(participant), \(ByteBuffer(bytes: hash)))
+          """, logger: logger)
+      }
+      for (participant, key) in round.identityDirectory.sorted(by: { $0.key < $1.key }) {
+        try await connection.query(
+          """
+          INSERT INTO identity_keys (round_id, participant, public_key)
+          VALUES (\(round.id), \(participant.index), \(ByteBuffer(bytes: key.rawRepresentation)))
           """, logger: logger)
       }
     }
@@ -151,11 +159,30 @@ extension PostgresRoundStore {
             budget: try row[3].value(Double.self, what),
             createdMilliseconds: try row[4].value(Int64.self, what),
             checkInDeadlineMilliseconds: try row[5].value(Int64.self, what),
-            phaseMilliseconds: try row[6].value(Int64.self, what)),
+            phaseMilliseconds: try row[6].value(Int64.self, what),
+            identityDirectory: try await loadIdentityKeys(id, on: connection)),
           checkedIn: try await loadCheckIns(id, on: connection), status: status,
           failure: failure))
     }
     return result
+  }
+
+  private func loadIdentityKeys(_ roundID: String, on connection: PostgresConnection)
+    async throws -> [ParticipantID: IdentityPublicKey]
+  {
+    let what = "identity key of round \(roundID)"
+    let found = try await rows(
+      "SELECT participant, public_key FROM identity_keys WHERE round_id = \(roundID)",
+      on: connection, columns: 2, what: what)
+    var directory: [ParticipantID: IdentityPublicKey] = [:]
+    for row in found {
+      guard let bytes = try row[1].bytes(what),
+        let entry = IdentityDirectoryEntry(
+          participant: try row[0].value(Int.self, what), publicKey: bytes)
+      else { throw AggregationServiceError.corruptStore(what: what) }
+      directory[entry.participant] = entry.publicKey
+    }
+    return directory
   }
 
   private func loadCheckIns(_ roundID: String, on connection: PostgresConnection) async throws

@@ -145,6 +145,11 @@ public final class PostgresRoundStore: RoundStore, Sendable {
       PRIMARY KEY (round_id, participant))
     """,
     """
+    CREATE TABLE IF NOT EXISTS identity_keys (
+      round_id TEXT NOT NULL, participant BIGINT NOT NULL, public_key BYTEA NOT NULL,
+      PRIMARY KEY (round_id, participant))
+    """,
+    """
     CREATE TABLE IF NOT EXISTS check_ins (
       round_id TEXT NOT NULL, participant BIGINT NOT NULL, at_ms BIGINT NOT NULL,
       PRIMARY KEY (round_id, participant))

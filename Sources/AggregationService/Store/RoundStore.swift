@@ -1,5 +1,6 @@
 public import AggregationCrypto
 public import PrivateAggregation
+public import SecureAggregation
 
 /// Where a round's durable state lives: its configuration, nonce and noise key, the log of what
 /// its server accepted, its release, and each population's privacy ledger.
@@ -79,12 +80,15 @@ public struct ServiceRoundRecord: Sendable, Equatable {
   public let checkInDeadlineMilliseconds: Int64
   /// How long each phase stays open, in milliseconds.
   public let phaseMilliseconds: Int64
+  /// Active mode: every participant's identity public key, from the operator's directory.
+  /// The server checks signatures against these stored keys only. Empty in semi-honest mode.
+  public let identityDirectory: [ParticipantID: IdentityPublicKey]
 
   /// A record.
   public init(
     id: String, configuration: PrivateAggregationConfiguration, population: String?,
     budget: Double, createdMilliseconds: Int64, checkInDeadlineMilliseconds: Int64,
-    phaseMilliseconds: Int64
+    phaseMilliseconds: Int64, identityDirectory: [ParticipantID: IdentityPublicKey] = [:]
   ) {
     self.id = id
     self.configuration = configuration
@@ -93,6 +97,7 @@ public struct ServiceRoundRecord: Sendable, Equatable {
     self.createdMilliseconds = createdMilliseconds
     self.checkInDeadlineMilliseconds = checkInDeadlineMilliseconds
     self.phaseMilliseconds = phaseMilliseconds
+    self.identityDirectory = identityDirectory
   }
 }
 

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 public import PrivateAggregation
 import SQLiteNIO
+import SecureAggregation
 
 /// The embedded store: one SQLite file, in write-ahead-log mode, each operation one
 /// `BEGIN IMMEDIATE` transaction.
@@ -95,6 +96,13 @@ public actor SQLiteRoundStore: RoundStore {
         """
         CREATE TABLE IF NOT EXISTS credentials (
           round_id TEXT NOT NULL, participant INTEGER NOT NULL, token_hash BLOB NOT NULL,
+          PRIMARY KEY (round_id, participant))
+        """)
+      // Active mode: each participant's identity public key, from the operator's directory.
+      _ = try await connection.query(
+        """
+        CREATE TABLE IF NOT EXISTS identity_keys (
+          round_id TEXT NOT NULL, participant INTEGER NOT NULL, public_key BLOB NOT NULL,
           PRIMARY KEY (round_id, participant))
         """)
       _ = try await connection.query(
@@ -301,6 +309,14 @@ public actor SQLiteRoundStore: RoundStore {
           "INSERT INTO credentials (round_id, participant, token_hash) VALUES (?, ?, ?)",
           [.text(round.id), .integer(participant), .blob(ByteBuffer(bytes: hash))])
       }
+      for (participant, key) in round.identityDirectory.sorted(by: { $0.key < $1.key }) {
+        _ = try await query(
+          "INSERT INTO identity_keys (round_id, participant, public_key) VALUES (?, ?, ?)",
+          [
+            .text(round.id), .integer(Int(participant.rawValue)),
+            .blob(ByteBuffer(bytes: key.rawRepresentation)),
+          ])
+      }
     }
   }
 
@@ -415,10 +431,26 @@ public actor SQLiteRoundStore: RoundStore {
             id: id, configuration: configuration, population: row.column("population")?.string,
             budget: budget, createdMilliseconds: Int64(created),
             checkInDeadlineMilliseconds: Int64(checkInDeadline),
-            phaseMilliseconds: Int64(phase)),
+            phaseMilliseconds: Int64(phase), identityDirectory: try await loadIdentityKeys(id)),
           checkedIn: try await loadCheckIns(id), status: status, failure: failure))
     }
     return result
+  }
+
+  private func loadIdentityKeys(_ roundID: String) async throws(AggregationServiceError)
+    -> [ParticipantID: IdentityPublicKey]
+  {
+    let rows = try await query(
+      "SELECT participant, public_key FROM identity_keys WHERE round_id = ?", [.text(roundID)])
+    var directory: [ParticipantID: IdentityPublicKey] = [:]
+    for row in rows {
+      guard let number = row.column("participant")?.integer,
+        let bytes = row.column("public_key")?.blob.map(Self.bytes),
+        let entry = IdentityDirectoryEntry(participant: number, publicKey: bytes)
+      else { throw .corruptStore(what: "identity key of round \(roundID)") }
+      directory[entry.participant] = entry.publicKey
+    }
+    return directory
   }
 
   private func loadCheckIns(_ roundID: String) async throws(AggregationServiceError) -> Set<Int> {
