@@ -66,6 +66,9 @@ public final class RoundService: RegistrableRPCService {
   /// Registers the service's methods with a server's router.
   public func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
     handler.registerMethods(with: &router)
+    router.registerInterceptors(pipeline: [
+      .apply(RPCMetricsInterceptor(metrics: handler.registry.metrics), to: .all)
+    ])
   }
 
   /// Loads the store's unfinished rounds, then closes check-ins and phases as their deadlines
