@@ -260,8 +260,9 @@ import Testing
 
   // MARK: Files
 
-  /// A missing or wrong file is a typed error naming the parameter and the path, never the
-  /// file's contents; a certificate without its key is refused.
+  /// A missing or wrong file, or a key that is not the certificate's, is a typed error naming
+  /// the parameter and the path, never the file's contents; a certificate without its key is
+  /// refused.
   @Test func unusableFilesAreTypedErrors() throws {
     let loopback = try ServiceEndpoint(parsing: "127.0.0.1:0")
     let missing = "/nonexistent/server.pem"
@@ -293,6 +294,27 @@ import Testing
       guard case .unusableTLSFile(let parameter, _, _) = error as? AggregationServiceError
       else { return false }
       return parameter == "TLS private key"
+    }
+    // A key that is not the certificate's.
+    #expect(
+      throws: AggregationServiceError.unusableTLSFile(
+        parameter: "TLS private key", path: try Self.pem("client-key.pem"),
+        problem: "does not hold the private key of the TLS certificate")
+    ) {
+      _ = try ServiceTransport.makeServer(
+        listeningOn: loopback,
+        security: .tls(
+          certificateChainPath: certificate, privateKeyPath: try Self.pem("client-key.pem")))
+    }
+    #expect {
+      _ = try ServiceTransport.makeClient(
+        connectingTo: loopback,
+        security: .tls(
+          certificatePath: try Self.pem("client.pem"), privateKeyPath: key))
+    } throws: { error in
+      guard case .unusableTLSFile(let parameter, _, _) = error as? AggregationServiceError
+      else { return false }
+      return parameter == "TLS client private key"
     }
     // A file whose contents must not show in the error.
     let secret = FileManager.default.temporaryDirectory

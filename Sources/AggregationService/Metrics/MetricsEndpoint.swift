@@ -22,8 +22,9 @@ public import Prometheus
 ///
 /// Any other path answers `404`, any other method `405`, and a request that is not HTTP
 /// `400` (swift-nio's protocol error handler); each connection serves one request and is
-/// closed. It serves plaintext HTTP: metrics hold no credential or client data, but put it on
-/// loopback or a private network unless anyone may read them.
+/// closed, and one that sends nothing for 10 seconds is closed too. It serves plaintext HTTP:
+/// metrics hold no credential or client data, but put it on loopback or a private network
+/// unless anyone may read them.
 public struct MetricsEndpoint: Sendable {
   /// Where it listens.
   public let endpoint: ServiceEndpoint
@@ -75,6 +76,9 @@ public struct MetricsEndpoint: Sendable {
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
         .bind(host: host, port: endpoint.port) { channel in
           channel.eventLoop.makeCompletedFuture {
+            // A connection that sends nothing for 10 seconds is closed.
+            try channel.pipeline.syncOperations.addHandlers(
+              IdleStateHandler(readTimeout: .seconds(10)), CloseWhenIdle())
             try channel.pipeline.syncOperations.configureHTTPServerPipeline(
               withPipeliningAssistance: false, withErrorHandling: true)
             return try NIOAsyncChannel(wrappingChannelSynchronously: channel)
@@ -180,5 +184,19 @@ public struct MetricsEndpoint: Sendable {
       .head(HTTPResponseHead(version: .http1_1, status: status, headers: headers)))
     try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
     try await outbound.write(.end(nil))
+  }
+}
+
+/// Closes its connection when `IdleStateHandler` says it was idle.
+private final class CloseWhenIdle: ChannelInboundHandler {
+  typealias InboundIn = ByteBuffer
+  typealias InboundOut = ByteBuffer
+
+  func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    if event is IdleStateHandler.IdleStateEvent {
+      context.close(promise: nil)
+    } else {
+      context.fireUserInboundEventTriggered(event)
+    }
   }
 }

@@ -54,6 +54,9 @@ public enum ServiceTransport {
     case .tls(let chainPath, let keyPath, let authorityPath):
       let chain = try PEMFile.certificates(at: chainPath, parameter: "TLS certificate")
       let key = try PEMFile.privateKey(at: keyPath, parameter: "TLS private key")
+      try PEMFile.check(
+        key, at: keyPath, parameter: "TLS private key", matches: chain,
+        certificateParameter: "TLS certificate")
       var tls = HTTP2ServerTransport.Posix.TransportSecurity.TLS.defaults(
         certificateChain: [.bytes(chain, format: .pem)], privateKey: .bytes(key, format: .pem))
       if let authorityPath {
@@ -114,6 +117,9 @@ public enum ServiceTransport {
         let chain = try PEMFile.certificates(
           at: certificatePath, parameter: "TLS client certificate")
         let key = try PEMFile.privateKey(at: keyPath, parameter: "TLS client private key")
+        try PEMFile.check(
+          key, at: keyPath, parameter: "TLS client private key", matches: chain,
+          certificateParameter: "TLS client certificate")
         tls.certificateChain = [.bytes(chain, format: .pem)]
         tls.privateKey = .bytes(key, format: .pem)
       case (.some, nil), (nil, .some):
@@ -183,6 +189,26 @@ enum PEMFile {
         parameter: parameter, path: path, problem: "does not hold a PEM private key")
     }
     return bytes
+  }
+
+  /// Checks that `key` is the private key of the first certificate of `chain` (both PEM, both
+  /// parsed already): TLS would refuse the pair when it starts.
+  static func check(
+    _ key: [UInt8], at path: String, parameter: String, matches chain: [UInt8],
+    certificateParameter: String
+  ) throws(AggregationServiceError) {
+    do {
+      let certificates = try NIOSSLCertificate.fromPEMBytes(chain)
+      var configuration = TLSConfiguration.makeServerConfiguration(
+        certificateChain: certificates.map { .certificate($0) },
+        privateKey: .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem)))
+      configuration.trustRoots = .certificates([])
+      _ = try NIOSSLContext(configuration: configuration)
+    } catch {
+      throw .unusableTLSFile(
+        parameter: parameter, path: path,
+        problem: "does not hold the private key of the \(certificateParameter)")
+    }
   }
 
   /// A file's bytes, at most 1 MiB.

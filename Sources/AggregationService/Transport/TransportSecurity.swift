@@ -1,7 +1,7 @@
 /// How a server secures its connections: plaintext (loopback only) or TLS, optionally requiring
 /// client certificates (mutual TLS).
 ///
-/// Files are PEM. ``ServiceTransport/makeServer(listeningOn:security:)`` reads and checks them
+/// Files are PEM. ``ServiceTransport/makeServer(listeningOn:security:config:)`` reads and checks them
 /// before anything listens.
 public enum ServerSecurity: Sendable, Hashable, CustomStringConvertible {
   /// No encryption: allowed on a loopback endpoint only (``ServiceEndpoint/isLoopback``).
@@ -29,7 +29,7 @@ public enum ServerSecurity: Sendable, Hashable, CustomStringConvertible {
 /// How a client secures its connection: plaintext (to a loopback endpoint only) or TLS,
 /// optionally with a client certificate (mutual TLS).
 ///
-/// Files are PEM. ``ServiceTransport/makeClient(connectingTo:security:)`` reads and checks
+/// Files are PEM. ``ServiceTransport/makeClient(connectingTo:security:config:)`` reads and checks
 /// them before anything connects.
 public enum ClientSecurity: Sendable, Hashable, CustomStringConvertible {
   /// No encryption: allowed to a loopback endpoint only (``ServiceEndpoint/isLoopback``), so a
