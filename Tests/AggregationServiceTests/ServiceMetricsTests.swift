@@ -188,6 +188,23 @@ import Testing
     try await running.value
   }
 
+  /// `MetricsEndpoint.bootstrappingPrometheus` bootstraps the global metrics system to its
+  /// registry, so a service made afterwards is exposed by the endpoint. (In a child process:
+  /// the bootstrap is once per process.)
+  @Test func bootstrappingPrometheusFeedsTheEndpointsRegistry() async {
+    await #expect(processExitsWith: .success) {
+      let endpoint = MetricsEndpoint.bootstrappingPrometheus(
+        endpoint: try ServiceEndpoint(parsing: "127.0.0.1:0"))
+      let metrics = ServiceMetrics()
+      metrics.roundCreated()
+      metrics.clientsDropped(2)
+      let text = String(decoding: endpoint.registry.emitToBuffer(), as: UTF8.self)
+      guard text.contains("aggregation_rounds_created_total 1"),
+        text.contains("aggregation_clients_dropped_total 2")
+      else { throw CancellationError() }
+    }
+  }
+
   /// Sends `request` on a new connection to 127.0.0.1:`port` and returns all it answers
   /// until the server closes the connection.
   static func exchange(port: Int, _ request: String) async throws -> String {

@@ -1,3 +1,4 @@
+import CoreMetrics
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -47,6 +48,23 @@ public struct MetricsEndpoint: Sendable {
     self.endpoint = endpoint
     self.registry = registry
     self.health = health
+  }
+
+  /// An endpoint on `endpoint` over a new registry, with the process's metrics system
+  /// bootstrapped to write to that registry.
+  ///
+  /// `MetricsSystem.bootstrap` may run once per process: call this once, before making the
+  /// ``RoundService`` (whose metrics are made from the factory bootstrapped then).
+  ///
+  /// - Parameters:
+  ///   - endpoint: where the endpoint will listen.
+  ///   - health: whether the service is healthy, for `GET /health`.
+  public static func bootstrappingPrometheus(
+    endpoint: ServiceEndpoint, health: @escaping @Sendable () async -> Bool = { true }
+  ) -> MetricsEndpoint {
+    let registry = PrometheusCollectorRegistry()
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    return MetricsEndpoint(endpoint: endpoint, registry: registry, health: health)
   }
 
   /// Listens and answers requests until the task is cancelled.
