@@ -201,7 +201,7 @@ import Testing
       let text = String(decoding: endpoint.registry.emitToBuffer(), as: UTF8.self)
       guard text.contains("aggregation_rounds_created_total 1"),
         text.contains("aggregation_clients_dropped_total 2")
-      else { throw CancellationError() }
+      else { exit(1) }
     }
   }
 
