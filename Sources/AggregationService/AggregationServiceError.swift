@@ -36,6 +36,12 @@ public enum AggregationServiceError: Error, Equatable, Sendable {
   case unexpectedAnswer(what: String)
   /// The caller's task was cancelled.
   case cancelled
+  /// Plaintext was asked for on `endpoint`, which is not a loopback address: anything but
+  /// loopback needs TLS (a certificate and its private key).
+  case plaintextOffLoopback(endpoint: String)
+  /// A TLS file (`parameter`: which one, such as "TLS certificate") at `path` cannot be used:
+  /// `problem` says why (never what the file holds).
+  case unusableTLSFile(parameter: String, path: String, problem: String)
 }
 
 extension AggregationServiceError: CustomStringConvertible {
@@ -70,6 +76,13 @@ extension AggregationServiceError: CustomStringConvertible {
       return "the service sent \(what)"
     case .cancelled:
       return "cancelled"
+    case .plaintextOffLoopback(let endpoint):
+      return
+        "\(endpoint) is not a loopback address, and plaintext is allowed on loopback only: "
+        + "pass a TLS certificate and its private key (and, to require client certificates, "
+        + "a TLS client certificate authority), or use 127.0.0.1, ::1 or localhost"
+    case .unusableTLSFile(let parameter, let path, let problem):
+      return "the \(parameter) at \(path) \(problem)"
     }
   }
 }

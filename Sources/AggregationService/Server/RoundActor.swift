@@ -14,9 +14,17 @@ actor RoundActor {
   private let store: any RoundStore
   private let clock: ServiceClock
   private(set) var checkedIn: Set<Int>
-  private(set) var status: RoundStatus
+  private(set) var status: RoundStatus {
+    didSet { metrics?.statusChanged(from: oldValue, to: status) }
+  }
   private(set) var failure: String?
-  private var round: DurableRound?
+  private var round: DurableRound? {
+    didSet {
+      if let round, round.phaseNumber != oldValue?.phaseNumber { metrics?.phaseOpened(round.phase) }
+    }
+  }
+  /// The service's metrics (``attach(_:)``); `nil` until the registry gives them.
+  var metrics: ServiceMetrics?
   private(set) var release: StoredRelease?
   /// When the open phase closes, in milliseconds since 1970.
   private var phaseDeadline: Int64?
@@ -262,8 +270,11 @@ actor RoundActor {
 
   private func closePhase() async {
     guard var round else { return }
+    let unanswered = unansweredCount(of: round)
     do {
-      switch try await round.advance() {
+      let closed = try await round.advance()
+      metrics?.clientsDropped(unanswered)
+      switch closed {
       case .send:
         self.round = round
         phaseDeadline = clock() + record.phaseMilliseconds

@@ -10,6 +10,8 @@ actor RoundRegistry {
   private var rounds: [String: RoundActor] = [:]
   /// The service's clock for deadlines, in milliseconds since 1970.
   nonisolated let clock: ServiceClock
+  /// The service's metrics, made with the registry.
+  nonisolated let metrics = ServiceMetrics()
 
   init(store: any RoundStore, clock: @escaping ServiceClock = RoundRegistry.wallClock) {
     self.store = store
@@ -27,6 +29,7 @@ actor RoundRegistry {
     guard let loaded = try await RoundActor.load(id, store: store, clock: clock) else {
       return nil
     }
+    await loaded.attach(metrics)
     // Another call may have loaded it while this one read the store: keep the first.
     if let round = rounds[id] { return round }
     rounds[id] = loaded
@@ -34,8 +37,10 @@ actor RoundRegistry {
   }
 
   /// Keeps a round just created.
-  func add(_ round: RoundActor) {
+  func add(_ round: RoundActor) async {
     rounds[round.id] = round
+    metrics.roundCreated()
+    await round.attach(metrics)
   }
 
   /// Loads every round of the store that is not over, so their deadlines run after a restart.
@@ -66,6 +71,7 @@ actor RoundRegistry {
     for round in rounds.values where !(await round.isOver) {
       result.append(round)
     }
+    metrics.recordActiveRounds(result.count)
     return result
   }
 }

@@ -17,8 +17,9 @@ public import GRPCCore
 /// credentials; each client checks in, long-polls its next protocol message and submits its
 /// reply, with its own credential. Every change is committed to the store before the call
 /// returns, so a server rebuilt on the same store after a crash finishes its rounds with the
-/// clients retrying. Transport security (TLS) is the transport's: serve plaintext on loopback
-/// only.
+/// clients retrying. Transport security (TLS) is the transport's: make it with
+/// ``ServiceTransport/makeServer(listeningOn:security:config:)``, which refuses plaintext off
+/// loopback.
 public final class RoundService: RegistrableRPCService {
   /// The service's limits and defaults.
   public struct Limits: Sendable {
@@ -66,6 +67,9 @@ public final class RoundService: RegistrableRPCService {
   /// Registers the service's methods with a server's router.
   public func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
     handler.registerMethods(with: &router)
+    router.registerInterceptors(pipeline: [
+      .apply(RPCMetricsInterceptor(metrics: handler.registry.metrics), to: .all)
+    ])
   }
 
   /// Loads the store's unfinished rounds, then closes check-ins and phases as their deadlines

@@ -40,7 +40,7 @@ struct ServiceFault: Error, Equatable {
     switch error {
     case .store, .mustResume:
       self.init(code: .unavailable, message: "the service's store is unavailable; retry")
-    case .corruptStore, .service, .unexpectedAnswer:
+    case .corruptStore, .service, .unexpectedAnswer, .plaintextOffLoopback, .unusableTLSFile:
       self.init(code: .internalError, message: "the service cannot read its store")
     case .cancelled:
       self.init(code: .cancelled, message: "the call was cancelled")

@@ -171,6 +171,7 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
       var response = PrivateAggregation_Service_V1_NextResponse()
       switch outcome {
       case .message(let bytes, let phase):
+        registry.metrics.sent(bytes: bytes.count)
         response.serverMessage = Data(bytes)
         response.phase = UInt32(clamping: phase)
       case .pending:
@@ -189,6 +190,7 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
     context: ServerContext
   ) async throws -> ServerResponse<PrivateAggregation_Service_V1_SubmitResponse> {
     try await answering {
+      registry.metrics.received(bytes: request.message.clientMessage.count)
       let (round, participant) = try await authenticateClient(
         request.metadata, roundID: request.message.roundID)
       let receipt = try await round.submit(
