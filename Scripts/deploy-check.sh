@@ -104,119 +104,116 @@ loadtest=(--clients 50 --length 10000 --dropout 0.1 --phase-deadline "$phase_dea
   --operator-token-file "$token")
 
 if want a; then
-echo "== a. serve + loadtest --clients 50 --length 10000 --dropout 0.1"
-start_server "$work/a.db" 127.0.0.1:0 a
-"$bin" loadtest --server "127.0.0.1:$port" "${loadtest[@]}" --retry-for 30 --seed 1 --json \
-  >"$work/a.json" 2>"$work/a-loadtest.err" || fail "loadtest exited $?"
-check_json "$work/a.json" 'r["exact"] is True and r["survivors"] == 45 and r["clients"] == 50'
-grep -q 'plaintext on loopback' "$work/a.err" || fail "serve did not log plaintext on loopback"
-for phase in checking-in key-advertisement key-shares masked-input unmasking finished; do
-  grep -q -E "round loadtest-[0-9a-f]+ phase $phase( |$)" "$work/a.err" \
-    || fail "no phase line $phase"
-done
-summary "$work/a.json"
-stop_server
-
+  echo "== a. serve + loadtest --clients 50 --length 10000 --dropout 0.1"
+  start_server "$work/a.db" 127.0.0.1:0 a
+  "$bin" loadtest --server "127.0.0.1:$port" "${loadtest[@]}" --retry-for 30 --seed 1 --json \
+    >"$work/a.json" 2>"$work/a-loadtest.err" || fail "loadtest exited $?"
+  check_json "$work/a.json" 'r["exact"] is True and r["survivors"] == 45 and r["clients"] == 50'
+  grep -q 'plaintext on loopback' "$work/a.err" || fail "serve did not log plaintext on loopback"
+  for phase in checking-in key-advertisement key-shares masked-input unmasking finished; do
+    grep -q -E "round loadtest-[0-9a-f]+ phase $phase( |$)" "$work/a.err" \
+      || fail "no phase line $phase"
+  done
+  summary "$work/a.json"
+  stop_server
 fi
 
 if want b; then
-echo "== b. kill -9 after each phase line, restart on the same store and port"
-for phase in key-advertisement key-shares masked-input unmasking; do
-  store="$work/b-$phase.db"
-  start_server "$store" 127.0.0.1:0 "b-$phase-1"
-  "$bin" loadtest --server "127.0.0.1:$port" "${loadtest[@]}" --retry-for 120 --seed 2 \
-    --json >"$work/b-$phase.json" 2>"$work/b-$phase-loadtest.err" &
-  loadtest_pid=$!
-  pids+=("$loadtest_pid")
-  wait_for "$work/b-$phase-1.err" "round [^ ]+ phase $phase( |$)" 120
-  kill -9 "$server_pid"
-  wait "$server_pid" 2>/dev/null || true
-  start_server "$store" "127.0.0.1:$port" "b-$phase-2"
-  wait "$loadtest_pid" || fail "loadtest after kill -9 at $phase exited non-zero"
-  check_json "$work/b-$phase.json" 'r["exact"] is True and r["survivors"] == 45'
-  echo "  killed at $phase, restarted:"
-  summary "$work/b-$phase.json"
-  stop_server
-done
-
+  echo "== b. kill -9 after each phase line, restart on the same store and port"
+  for phase in key-advertisement key-shares masked-input unmasking; do
+    store="$work/b-$phase.db"
+    start_server "$store" 127.0.0.1:0 "b-$phase-1"
+    "$bin" loadtest --server "127.0.0.1:$port" "${loadtest[@]}" --retry-for 120 --seed 2 \
+      --json >"$work/b-$phase.json" 2>"$work/b-$phase-loadtest.err" &
+    loadtest_pid=$!
+    pids+=("$loadtest_pid")
+    wait_for "$work/b-$phase-1.err" "round [^ ]+ phase $phase( |$)" 120
+    kill -9 "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+    start_server "$store" "127.0.0.1:$port" "b-$phase-2"
+    wait "$loadtest_pid" || fail "loadtest after kill -9 at $phase exited non-zero"
+    check_json "$work/b-$phase.json" 'r["exact"] is True and r["survivors"] == 45'
+    echo "  killed at $phase, restarted:"
+    summary "$work/b-$phase.json"
+    stop_server
+  done
 fi
 
 if want c; then
-echo "== c. budget: two --privacy central --epsilon 1 --population P --budget 1.2 loadtests"
-# Nobody drops out here, so each phase closes once all answered: a long deadline costs nothing
-# and leaves each client the time to derive the plan (the noise calibration).
-budget=(--clients 20 --length 1000 --privacy central --epsilon 1 --population P --budget 1.2
-  --phase-deadline 60 --operator-token-file "$token" --retry-for 30 --json)
-start_server "$work/c.db" 127.0.0.1:0 c
-"$bin" loadtest --server "127.0.0.1:$port" "${budget[@]}" >"$work/c-1.json" \
-  || fail "first budget loadtest exited $?"
-check_json "$work/c-1.json" 'r["refused"] is False and r["survivors"] == 20 and 0.9 < r["epsilonSpent"] <= 1.2'
-"$bin" loadtest --server "127.0.0.1:$port" "${budget[@]}" >"$work/c-2.json" \
-  || fail "second budget loadtest exited $?"
-check_json "$work/c-2.json" 'r["refused"] is True and r["survivors"] == 0 and 0.9 < r["epsilonSpent"] <= 1.2'
-summary "$work/c-1.json"
-summary "$work/c-2.json"
-stop_server
-echo "  again, with a restart between them (new store)"
-start_server "$work/c-restart.db" 127.0.0.1:0 c-restart-1
-"$bin" loadtest --server "127.0.0.1:$port" "${budget[@]}" >"$work/c-3.json" \
-  || fail "first budget loadtest (restart case) exited $?"
-check_json "$work/c-3.json" 'r["refused"] is False and r["survivors"] == 20'
-stop_server
-start_server "$work/c-restart.db" "127.0.0.1:$port" c-restart-2
-"$bin" loadtest --server "127.0.0.1:$port" "${budget[@]}" >"$work/c-4.json" \
-  || fail "second budget loadtest (restart case) exited $?"
-check_json "$work/c-4.json" 'r["refused"] is True'
-summary "$work/c-3.json"
-summary "$work/c-4.json"
-stop_server
-
+  echo "== c. budget: two --privacy central --epsilon 1 --population P --budget 1.2 loadtests"
+  # Nobody drops out here, so each phase closes once all answered: a long deadline costs nothing
+  # and leaves each client the time to derive the plan (the noise calibration).
+  budget=(--clients 20 --length 1000 --privacy central --epsilon 1 --population P --budget 1.2
+    --phase-deadline 60 --operator-token-file "$token" --retry-for 30 --json)
+  start_server "$work/c.db" 127.0.0.1:0 c
+  "$bin" loadtest --server "127.0.0.1:$port" "${budget[@]}" >"$work/c-1.json" \
+    || fail "first budget loadtest exited $?"
+  check_json "$work/c-1.json" 'r["refused"] is False and r["survivors"] == 20 and 0.9 < r["epsilonSpent"] <= 1.2'
+  "$bin" loadtest --server "127.0.0.1:$port" "${budget[@]}" >"$work/c-2.json" \
+    || fail "second budget loadtest exited $?"
+  check_json "$work/c-2.json" 'r["refused"] is True and r["survivors"] == 0 and 0.9 < r["epsilonSpent"] <= 1.2'
+  summary "$work/c-1.json"
+  summary "$work/c-2.json"
+  stop_server
+  echo "  again, with a restart between them (new store)"
+  start_server "$work/c-restart.db" 127.0.0.1:0 c-restart-1
+  "$bin" loadtest --server "127.0.0.1:$port" "${budget[@]}" >"$work/c-3.json" \
+    || fail "first budget loadtest (restart case) exited $?"
+  check_json "$work/c-3.json" 'r["refused"] is False and r["survivors"] == 20'
+  stop_server
+  start_server "$work/c-restart.db" "127.0.0.1:$port" c-restart-2
+  "$bin" loadtest --server "127.0.0.1:$port" "${budget[@]}" >"$work/c-4.json" \
+    || fail "second budget loadtest (restart case) exited $?"
+  check_json "$work/c-4.json" 'r["refused"] is True'
+  summary "$work/c-3.json"
+  summary "$work/c-4.json"
+  stop_server
 fi
 
 if want d; then
-echo "== d. a contribute process killed with kill -9 is dropped; the round finishes"
-start_server "$work/d.db" 127.0.0.1:0 d
-credentials="$work/d-credentials"
-"$bin" round create --server "127.0.0.1:$port" --operator-token-file "$token" --clients 10 \
-  --length 4 --expected-dropout 0.2 --phase-deadline 3 --id killed-client \
-  --credentials-out "$credentials" \
-  >/dev/null || fail "round create exited $?"
-[ "$(stat -c %a "$credentials")" = 600 ] || fail "credentials file mode is not 600"
-echo "0.25,0.5,-0.25,0.125" >"$work/d-input"
-"$bin" contribute --server "127.0.0.1:$port" --round killed-client --credential "$credentials" \
-  --participant 10 --input "$work/d-input" >/dev/null 2>&1 &
-victim=$!
-pids+=("$victim")
-# Killed once it has checked in (the round waits for its cohort, so it cannot have answered).
-waited=0
-until "$bin" round list --server "127.0.0.1:$port" --operator-token-file "$token" --json \
-  | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)[0]["checkedIn"] == 1 else 1)'; do
-  sleep 0.1
-  waited=$((waited + 1))
-  [ "$waited" -lt 300 ] || fail "the victim never checked in"
-done
-kill -9 "$victim"
-wait "$victim" 2>/dev/null || true
-others=()
-for participant in 1 2 3 4 5 6 7 8 9; do
+  echo "== d. a contribute process killed with kill -9 is dropped; the round finishes"
+  start_server "$work/d.db" 127.0.0.1:0 d
+  credentials="$work/d-credentials"
+  "$bin" round create --server "127.0.0.1:$port" --operator-token-file "$token" --clients 10 \
+    --length 4 --expected-dropout 0.2 --phase-deadline 3 --id killed-client \
+    --credentials-out "$credentials" \
+    >/dev/null || fail "round create exited $?"
+  [ "$(stat -c %a "$credentials")" = 600 ] || fail "credentials file mode is not 600"
+  echo "0.25,0.5,-0.25,0.125" >"$work/d-input"
   "$bin" contribute --server "127.0.0.1:$port" --round killed-client --credential "$credentials" \
-    --participant "$participant" --input "$work/d-input" >/dev/null &
-  others+=($!)
-  pids+=($!)
-done
-for pid in "${others[@]}"; do
-  wait "$pid" || fail "a surviving contribute exited non-zero"
-done
-"$bin" round result --server "127.0.0.1:$port" --operator-token-file "$token" \
-  --round killed-client --wait 30 --json >"$work/d.json"
-python3 - "$work/d.json" <<'PY' || fail "round killed-client: $(cat "$work/d.json")"
+    --participant 10 --input "$work/d-input" >/dev/null 2>&1 &
+  victim=$!
+  pids+=("$victim")
+  # Killed once it has checked in (the round waits for its cohort, so it cannot have answered).
+  waited=0
+  until "$bin" round list --server "127.0.0.1:$port" --operator-token-file "$token" --json \
+    | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)[0]["checkedIn"] == 1 else 1)'; do
+    sleep 0.1
+    waited=$((waited + 1))
+    [ "$waited" -lt 300 ] || fail "the victim never checked in"
+  done
+  kill -9 "$victim"
+  wait "$victim" 2>/dev/null || true
+  others=()
+  for participant in 1 2 3 4 5 6 7 8 9; do
+    "$bin" contribute --server "127.0.0.1:$port" --round killed-client --credential "$credentials" \
+      --participant "$participant" --input "$work/d-input" >/dev/null &
+    others+=($!)
+    pids+=($!)
+  done
+  for pid in "${others[@]}"; do
+    wait "$pid" || fail "a surviving contribute exited non-zero"
+  done
+  "$bin" round result --server "127.0.0.1:$port" --operator-token-file "$token" \
+    --round killed-client --wait 30 --json >"$work/d.json"
+  python3 - "$work/d.json" <<'PY' || fail "round killed-client: $(cat "$work/d.json")"
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["status"] == "finished" and r["survivors"] == list(range(1, 10)), r
 assert all(abs(s - 9 * v) < 1e-3 for s, v in zip(r["sum"], [0.25, 0.5, -0.25, 0.125])), r["sum"]
 print(f"  round killed-client: {r['status']}, survivors {r['survivors']} (participant 10 killed)")
 PY
-stop_server
+  stop_server
 fi
 
 echo "deploy-check passed in $(($(date +%s) - started)) s"
