@@ -4,12 +4,15 @@ import PrivateAggregation
 /// The `private-aggregation` command: secure aggregation with differential privacy, from the
 /// shell.
 @main
-struct PrivateAggregationCommand: ParsableCommand {
+struct PrivateAggregationCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "private-aggregation",
     abstract: "Secure aggregation with differential privacy: a server learns only a noised sum.",
     version: PrivateAggregationLibrary.version,
-    subcommands: [Simulate.self, Epsilon.self, Calibrate.self, Tradeoff.self, Version.self]
+    subcommands: [
+      Simulate.self, Epsilon.self, Calibrate.self, Tradeoff.self, Serve.self, RoundCommand.self,
+      Contribute.self, LoadTest.self, Version.self,
+    ]
   )
 }
 

@@ -333,6 +333,10 @@ import Testing
         } else {
           #expect(report.status == .finished)
         }
+        // The report carries the population's total: one round of ε ≈ 1, refused or not.
+        let spent = try #require(try await store.ledger(of: "P")).epsilon.epsilon
+        #expect(report.populationEpsilon == spent)
+        #expect(spent > 0.9 && spent <= 1.2)
       }
       #expect(try await store.ledger(of: "P")?.roundsRecorded == 1)
       await store.close()

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCInProcessTransport
 import GRPCNIOTransportHTTP2Posix
+import Logging
 import PrivateAggregation
 import SecureAggregation
 import Synchronization
@@ -74,11 +75,13 @@ enum ServiceTestSupport {
   /// deadline loop running on `clock` (which only the test moves); tears all down afterwards.
   static func withInProcessService<Result: Sendable>(
     store: any RoundStore, clock: TestClock = TestClock(),
+    logger: Logger = RoundService.quietLogger,
     _ body: (GRPCClient<InProcessTransport.Client>) async throws -> Result
   ) async throws -> Result {
     let transport = InProcessTransport()
     let service = RoundService(
-      store: store, operatorToken: operatorToken, limits: limits, clock: { clock.now() })
+      store: store, operatorToken: operatorToken, limits: limits, clock: { clock.now() },
+      logger: logger)
     let server = GRPCServer(transport: transport.server, services: [service])
     return try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await server.serve() }

@@ -24,6 +24,12 @@ public struct AggregationServiceClient<Transport: ClientTransport>: Sendable {
   public var retry: RetryPolicy
   /// How long each long-poll for the next message may wait on the server.
   public var pollWait: Duration = .seconds(10)
+  /// Counts the protocol bytes this client sends and receives (load tools); `nil`: no count.
+  package var traffic: TrafficCounter?
+  /// Load tools: after answering this many phases the client stops, as a process killed
+  /// there would, and ``contribute(update:weight:to:expecting:)`` returns
+  /// ``Outcome/dropped(answeredPhases:)`` at once; `nil`: it answers to the end.
+  package var vanishAfterPhases: Int?
 
   /// A client that makes its calls on `client` (which the caller runs).
   public init(wrapping client: GRPCClient<Transport>, retry: RetryPolicy = RetryPolicy()) {
@@ -105,6 +111,9 @@ public struct AggregationServiceClient<Transport: ClientTransport>: Sendable {
     var replies: [Int: [UInt8]] = [:]
     while true {
       guard !Task.isCancelled else { throw .cancelled }
+      if let vanishAfterPhases, answered >= vanishAfterPhases {
+        return .dropped(answeredPhases: answered)
+      }
       var next = PrivateAggregation_Service_V1_NextRequest()
       next.roundID = credential.roundID
       next.answeredPhases = UInt32(clamping: answered)
@@ -115,6 +124,7 @@ public struct AggregationServiceClient<Transport: ClientTransport>: Sendable {
       }
       switch response.outcome {
       case .serverMessage(let data):
+        traffic?.add(received: data.count)
         let phase = Int(response.phase)
         guard phase == answered + 1 else {
           throw .unexpectedAnswer(what: "a message for phase \(phase) after \(answered)")
@@ -138,7 +148,7 @@ public struct AggregationServiceClient<Transport: ClientTransport>: Sendable {
         submit.roundID = credential.roundID
         submit.clientMessage = Data(reply)
         do {
-          _ = try await retry.run { try await client.submit(submit, metadata: metadata) }
+          _ = try await retry.run { try await countedSubmit(submit, metadata: metadata) }
           answered = phase
         } catch .service(let code, _) where code == "\(RPCError.Code.failedPrecondition)" {
           // The phase closed before the reply arrived: the next Next says dropped.
@@ -157,5 +167,13 @@ public struct AggregationServiceClient<Transport: ClientTransport>: Sendable {
         }
       }
     }
+  }
+
+  /// Submit, its protocol bytes counted in `traffic` (every attempt).
+  private func countedSubmit(
+    _ request: PrivateAggregation_Service_V1_SubmitRequest, metadata: Metadata
+  ) async throws -> PrivateAggregation_Service_V1_SubmitResponse {
+    traffic?.add(sent: request.clientMessage.count)
+    return try await client.submit(request, metadata: metadata)
   }
 }

@@ -40,6 +40,9 @@ public struct OperatorClient<Transport: ClientTransport>: Sendable {
     public let failure: String
     /// Its release, once finished.
     public let release: StoredRelease?
+    /// The ε its population has spent in all (every round of it that began, this one
+    /// included); 0 for a round without a population.
+    public let populationEpsilon: Double
   }
 
   /// Creates a round and returns each client's credential (in participant order).
@@ -114,7 +117,33 @@ public struct OperatorClient<Transport: ClientTransport>: Sendable {
     return Report(
       id: summary.roundID, status: try Self.status(summary.status), phase: Int(summary.phase),
       clients: Int(summary.clients), checkedIn: Int(summary.checkedIn),
-      answered: Int(summary.answered), failure: summary.failure, release: release)
+      answered: Int(summary.answered), failure: summary.failure, release: release,
+      populationEpsilon: response.populationEpsilon)
+  }
+
+  /// The server's rounds, oldest first (of `population` only, when given), without their
+  /// releases (``Report/release`` is `nil` and ``Report/populationEpsilon`` 0: read them with
+  /// ``report(of:wait:)``).
+  ///
+  /// - Throws: as ``createRound(id:configuration:population:checkInDeadline:phaseDeadline:)``.
+  public func rounds(population: String? = nil) async throws(AggregationServiceError)
+    -> [Report]
+  {
+    var request = PrivateAggregation_Service_V1_ListRoundsRequest()
+    request.population = population ?? ""
+    let response = try await retry.run {
+      try await client.listRounds(request, metadata: metadata)
+    }
+    var reports: [Report] = []
+    for summary in response.rounds {
+      reports.append(
+        Report(
+          id: summary.roundID, status: try Self.status(summary.status),
+          phase: Int(summary.phase), clients: Int(summary.clients),
+          checkedIn: Int(summary.checkedIn), answered: Int(summary.answered),
+          failure: summary.failure, release: nil, populationEpsilon: 0))
+    }
+    return reports
   }
 
   /// Whether the service and its store answer (no credential needed).

@@ -303,6 +303,10 @@ nonisolated struct PrivateAggregation_Service_V1_GetResultResponse: Sendable {
   /// Clears the value of `result`. Subsequent reads from it will return its default value.
   mutating func clearResult() {self._result = nil}
 
+  /// The epsilon the round's population has spent in all (every round of it that began, this
+  /// one included); 0 for a round without a population.
+  var populationEpsilon: Double = 0
+
   var unknownFields = SwiftProtobuf.UnknownStorage()
 
   init() {}
@@ -851,7 +855,7 @@ nonisolated extension PrivateAggregation_Service_V1_RoundResult: SwiftProtobuf.M
 
 nonisolated extension PrivateAggregation_Service_V1_GetResultResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   static let protoMessageName: String = _protobuf_package + ".GetResultResponse"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}round\0\u{1}result\0")
+  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}round\0\u{1}result\0\u{3}population_epsilon\0")
 
   mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -861,6 +865,7 @@ nonisolated extension PrivateAggregation_Service_V1_GetResultResponse: SwiftProt
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._round) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._result) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.populationEpsilon) }()
       default: break
       }
     }
@@ -877,12 +882,16 @@ nonisolated extension PrivateAggregation_Service_V1_GetResultResponse: SwiftProt
     try { if let v = self._result {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
     } }()
+    if self.populationEpsilon.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.populationEpsilon, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   static func ==(lhs: PrivateAggregation_Service_V1_GetResultResponse, rhs: PrivateAggregation_Service_V1_GetResultResponse) -> Bool {
     if lhs._round != rhs._round {return false}
     if lhs._result != rhs._result {return false}
+    if lhs.populationEpsilon != rhs.populationEpsilon {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

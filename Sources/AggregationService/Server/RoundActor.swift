@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PrivateAggregation
 import SecureAggregation
 
@@ -35,10 +36,17 @@ actor RoundActor {
   /// deadline close a phase while a submission awaits its commit).
   private var busy = false
   private var queue: [CheckedContinuation<Void, Never>] = []
+  /// Where phase changes are logged.
+  private let logger: Logger
+  /// The phase the last log line named, so each change is logged once.
+  private var loggedPhase: RoundPhaseName?
+  /// The clients answering the open phase when it opened (all checked-in clients at first).
+  private var phaseCohort: Int
 
   private init(
     record: ServiceRoundRecord, plan: AggregationPlan, store: any RoundStore,
-    clock: @escaping ServiceClock, checkedIn: Set<Int>, status: RoundStatus, failure: String?
+    clock: @escaping ServiceClock, checkedIn: Set<Int>, status: RoundStatus, failure: String?,
+    logger: Logger
   ) {
     id = record.id
     self.record = record
@@ -48,25 +56,29 @@ actor RoundActor {
     self.checkedIn = checkedIn
     self.status = status
     self.failure = failure
+    self.logger = logger
+    phaseCohort = checkedIn.count
   }
 
   /// A new round, stored with its credentials' hashes before it returns.
   static func create(
     record: ServiceRoundRecord, plan: AggregationPlan, credentialHashes: [Int: [UInt8]],
-    store: any RoundStore, clock: @escaping ServiceClock
+    store: any RoundStore, clock: @escaping ServiceClock, logger: Logger
   ) async throws(AggregationServiceError) -> RoundActor {
     try await store.createRound(record, credentialHashes: credentialHashes)
-    return RoundActor(
+    let actor = RoundActor(
       record: record, plan: plan, store: store, clock: clock, checkedIn: [],
-      status: .checkingIn, failure: nil)
+      status: .checkingIn, failure: nil, logger: logger)
+    await actor.logPhase()
+    return actor
   }
 
   /// The round as its store has it: a running round resumed by replaying its log, its open
   /// phase given a full deadline from now (its clients could not answer while the server was
   /// down).
-  static func load(_ id: String, store: any RoundStore, clock: @escaping ServiceClock)
-    async throws(AggregationServiceError) -> RoundActor?
-  {
+  static func load(
+    _ id: String, store: any RoundStore, clock: @escaping ServiceClock, logger: Logger
+  ) async throws(AggregationServiceError) -> RoundActor? {
     guard let state = try await store.serviceRound(id) else { return nil }
     let plan: AggregationPlan
     do throws(PrivateAggregationError) {
@@ -76,16 +88,19 @@ actor RoundActor {
     }
     let actor = RoundActor(
       record: state.record, plan: plan, store: store, clock: clock, checkedIn: state.checkedIn,
-      status: state.status, failure: state.failure)
+      status: state.status, failure: state.failure, logger: logger)
     try await actor.restore()
+    await actor.logPhase(resumed: true)
     return actor
   }
 
   private func restore() async throws(AggregationServiceError) {
     switch status {
     case .running:
-      round = try await DurableRound.resume(
+      let resumed = try await DurableRound.resume(
         id: id, store: store, identityDirectory: record.identityDirectory)
+      round = resumed
+      phaseCohort = liveRecipients(of: resumed)
       phaseDeadline = clock() + record.phaseMilliseconds
     case .finished:
       release = try await store.round(id)?.release
@@ -231,6 +246,7 @@ actor RoundActor {
         population: record.population.map { ($0, record.budget) },
         identityDirectory: record.identityDirectory, store: store)
       status = .running
+      phaseCohort = checkedIn.count
       // From now, after the commit: a phase's clients get its whole length.
       phaseDeadline = clock() + record.phaseMilliseconds
     } catch {
@@ -249,8 +265,10 @@ actor RoundActor {
           throw error
         }
         if state.status == .running {
-          round = try await DurableRound.resume(
-            id: id, store: store, identityDirectory: record.identityDirectory)
+          let resumed = try await DurableRound.resume(
+        id: id, store: store, identityDirectory: record.identityDirectory)
+          round = resumed
+          phaseCohort = liveRecipients(of: resumed)
           phaseDeadline = clock() + record.phaseMilliseconds
         }
         status = state.status
@@ -259,6 +277,7 @@ actor RoundActor {
         throw error
       }
     }
+    logPhase()
     signalChange()
   }
 
@@ -271,6 +290,7 @@ actor RoundActor {
   private func closePhase() async {
     guard var round else { return }
     let unanswered = unansweredCount(of: round)
+    let answered = round.answered.count
     do {
       let closed = try await round.advance()
       metrics?.clientsDropped(unanswered)
@@ -278,11 +298,14 @@ actor RoundActor {
       case .send:
         self.round = round
         phaseDeadline = clock() + record.phaseMilliseconds
+        logPhase(answered: answered)
+        phaseCohort = liveRecipients(of: round)
       case .finished(let release):
         self.round = nil
         self.release = release
         status = .finished
         phaseDeadline = nil
+        logPhase(answered: answered)
       }
     } catch {
       if case .refused(let reason) = error {
@@ -317,6 +340,8 @@ actor RoundActor {
         }
         round = resumed
       }
+      logPhase()
+      if let round { phaseCohort = liveRecipients(of: round) }
       signalChange()
     default:
       return
@@ -333,7 +358,57 @@ actor RoundActor {
     status = .failed
     failure = reason
     phaseDeadline = nil
+    logPhase()
     signalChange()
+  }
+
+  // MARK: Logging
+
+  /// The clients of `round`'s open phase that are still in the round.
+  private func liveRecipients(of round: DurableRound) -> Int {
+    round.outbox.filter { checkedIn.contains($0.recipient.index) }.count
+  }
+
+  /// The round's phase as the log names it.
+  var phaseName: RoundPhaseName {
+    switch status {
+    case .checkingIn: return .checkingIn
+    case .finished: return .finished
+    case .failed: return .failed
+    case .refused: return .refused
+    case .running:
+      guard let round else { return .finished }
+      return RoundPhaseName(round.phase)
+    }
+  }
+
+  /// Logs `round ID phase NAME` when the phase differs from the last one logged, with what
+  /// the previous phase ended with as metadata.
+  ///
+  /// - Parameters:
+  ///   - answered: how many clients answered the phase that just closed.
+  ///   - resumed: whether the round was just loaded from the store (after a restart).
+  private func logPhase(answered: Int? = nil, resumed: Bool = false) {
+    let name = phaseName
+    guard name != loggedPhase else { return }
+    loggedPhase = name
+    var metadata: Logger.Metadata = [
+      "round": "\(id)", "phase": "\(name.rawValue)",
+      "clients": "\(plan.secureAggregation.clientCount)",
+      "checked-in": "\(checkedIn.count)",
+    ]
+    if let answered {
+      metadata["answered"] = "\(answered)"
+      metadata["dropped"] = "\(max(phaseCohort - answered, 0))"
+    }
+    if let round { metadata["live"] = "\(liveRecipients(of: round))" }
+    if let release { metadata["survivors"] = "\(release.survivors.count)" }
+    if resumed { metadata["resumed"] = "true" }
+    if let failure, status == .failed || status == .refused {
+      metadata["reason"] = "\(failure)"
+    }
+    let level: Logger.Level = status == .failed ? .warning : .info
+    logger.log(level: level, "round \(id) phase \(name.rawValue)", metadata: metadata)
   }
 
   // MARK: Waiting

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// A clock in milliseconds since 1970 (tests move their own).
 typealias ServiceClock = @Sendable () -> Int64
@@ -12,10 +13,16 @@ actor RoundRegistry {
   nonisolated let clock: ServiceClock
   /// The service's metrics, made with the registry.
   nonisolated let metrics = ServiceMetrics()
+  /// Where the rounds log their phase changes.
+  nonisolated let logger: Logger
 
-  init(store: any RoundStore, clock: @escaping ServiceClock = RoundRegistry.wallClock) {
+  init(
+    store: any RoundStore, clock: @escaping ServiceClock = RoundRegistry.wallClock,
+    logger: Logger = RoundService.quietLogger
+  ) {
     self.store = store
     self.clock = clock
+    self.logger = logger
   }
 
   /// Milliseconds since 1970.
@@ -26,7 +33,8 @@ actor RoundRegistry {
   /// The round `id`, loaded from the store when it is not in memory; `nil` when there is none.
   func round(_ id: String) async throws(AggregationServiceError) -> RoundActor? {
     if let round = rounds[id] { return round }
-    guard let loaded = try await RoundActor.load(id, store: store, clock: clock) else {
+    guard let loaded = try await RoundActor.load(id, store: store, clock: clock, logger: logger)
+    else {
       return nil
     }
     await loaded.attach(metrics)

@@ -1,4 +1,5 @@
 public import GRPCCore
+public import Logging
 
 /// The aggregation service: the gRPC API of `Protos/aggregation_service.proto` over a
 /// ``RoundStore``. Register it with a `GRPCServer`, and run ``run()`` beside the server: it
@@ -20,6 +21,11 @@ public import GRPCCore
 /// clients retrying. Transport security (TLS) is the transport's: make it with
 /// ``ServiceTransport/makeServer(listeningOn:security:config:)``, which refuses plaintext off
 /// loopback.
+///
+/// Each phase change of a round is logged as one line, `round ROUND phase PHASE`
+/// (``RoundPhaseName``), with the clients that answered and were dropped as metadata; the
+/// message itself stays as it is so that scripts can wait for it. Without a `logger`, the
+/// service logs nothing.
 public final class RoundService: RegistrableRPCService {
   /// The service's limits and defaults.
   public struct Limits: Sendable {
@@ -47,22 +53,30 @@ public final class RoundService: RegistrableRPCService {
   ///   - operatorToken: the bearer token that may create rounds and read results (only its
   ///     hash is kept).
   ///   - limits: limits and default deadlines.
+  ///   - logger: where phase changes are logged (never a token or key); by default nowhere.
   public convenience init(
-    store: any RoundStore, operatorToken: String, limits: Limits = Limits()
+    store: any RoundStore, operatorToken: String, limits: Limits = Limits(),
+    logger: Logger = RoundService.quietLogger
   ) {
     self.init(
-      store: store, operatorToken: operatorToken, limits: limits, clock: RoundRegistry.wallClock)
+      store: store, operatorToken: operatorToken, limits: limits, clock: RoundRegistry.wallClock,
+      logger: logger)
   }
 
   /// A service whose deadlines follow `clock` (milliseconds since 1970): tests move it.
   init(
     store: any RoundStore, operatorToken: String, limits: Limits,
-    clock: @escaping @Sendable () -> Int64
+    clock: @escaping @Sendable () -> Int64, logger: Logger = RoundService.quietLogger
   ) {
     handler = ServiceHandler(
-      store: store, registry: RoundRegistry(store: store, clock: clock),
+      store: store, registry: RoundRegistry(store: store, clock: clock, logger: logger),
       operatorTokenHash: Credentials.hash(operatorToken), limits: limits)
   }
+
+  /// The default logger: it discards everything, so a library user sees no line unless they
+  /// pass a logger of their own.
+  public static let quietLogger = Logger(
+    label: "private-aggregation.service", factory: { _ in SwiftLogNoOpLogHandler() })
 
   /// Registers the service's methods with a server's router.
   public func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {

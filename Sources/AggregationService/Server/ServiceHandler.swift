@@ -73,7 +73,7 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
       let round = try await serviceCall { () async throws(AggregationServiceError) in
         try await RoundActor.create(
           record: record, plan: plan, credentialHashes: hashes, store: store,
-          clock: registry.clock)
+          clock: registry.clock, logger: registry.logger)
       }
       await registry.add(round)
       var response = PrivateAggregation_Service_V1_CreateRoundResponse()
@@ -128,6 +128,13 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
         result.mean = release.mean
         result.survivors = release.survivors.map { UInt32(clamping: $0) }
         response.result = result
+      }
+      if let population = round.record.population,
+        let ledger = try await serviceCall({ () async throws(AggregationServiceError) in
+          try await store.ledger(of: population)
+        })
+      {
+        response.populationEpsilon = ledger.epsilon.epsilon
       }
       return response
     }

@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# The deployment's "Done when" (issue 15), shown from the shell with the release binary:
+#   a. serve + loadtest --clients 50 --length 10000 --dropout 0.1: exact, 45 survivors;
+#   b. the server killed with kill -9 after each phase line (key-advertisement, key-shares,
+#      masked-input, unmasking) and restarted on the same store and port: the loadtest still
+#      finishes exact with 45 survivors;
+#   c. two --privacy central --epsilon 1 --population P --budget 1.2 loadtests: the first
+#      completes, the second is refused; again with a server restart between them;
+#   d. a contribute process killed with kill -9 after checking in is dropped, and the round
+#      finishes without it.
+# Everything runs on a temporary SQLite store and free loopback ports; every process it starts
+# is killed on exit. Fails (non-zero) on any deviation.
+#
+# Usage: Scripts/deploy-check.sh  (PRIVATE_AGGREGATION_BIN=path to use another binary;
+#        DEPLOY_CHECK_PARTS="a d" to run some parts only)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=${PRIVATE_AGGREGATION_BIN:-.build/release/private-aggregation}
+if [ ! -x "$bin" ]; then
+  echo "error: $bin not found; build it with: swift build -c release" >&2
+  exit 1
+fi
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+started=$(date +%s)
+token="$work/operator-token"
+phase_deadline=5
+
+fail() {
+  echo "FAIL: $*" >&2
+  for log in "$work"/*.err; do
+    [ -s "$log" ] || continue
+    echo "--- $log (last lines)" >&2
+    tail -n 15 "$log" >&2
+  done
+  exit 1
+}
+
+# Waits up to $3 seconds for a line matching $2 in file $1.
+wait_for() {
+  local file=$1 pattern=$2 timeout=$3 waited=0
+  while ! grep -q -E "$pattern" "$file" 2>/dev/null; do
+    sleep 0.05
+    waited=$((waited + 1))
+    if [ "$waited" -gt $((timeout * 20)) ]; then
+      fail "no line /$pattern/ in $file after ${timeout}s"
+    fi
+  done
+}
+
+# Starts `serve` on store $1 and address $2 (log files named $3); sets server_pid and port.
+start_server() {
+  local store=$1 listen=$2 name=$3
+  "$bin" serve --listen "$listen" --store "sqlite:$store" --operator-token-file "$token" \
+    --phase-deadline "$phase_deadline" --check-in-deadline 60 --longest-wait 2 \
+    >"$work/$name.out" 2>"$work/$name.err" &
+  server_pid=$!
+  pids+=("$server_pid")
+  wait_for "$work/$name.out" '^listening on ' 60
+  port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/$name.out" | head -n 1)
+  [ -n "$port" ] || fail "serve printed no port: $(cat "$work/$name.out")"
+}
+
+# Stops the server gracefully (SIGTERM) and waits for it.
+stop_server() {
+  kill -TERM "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+}
+
+# Checks the loadtest JSON in $1 with the Python expression $2 (over `r`).
+check_json() {
+  python3 - "$1" "$2" <<'PY' || fail "$(basename "$1"): $2 does not hold: $(cat "$1")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+keys = {"roundID", "clients", "survivors", "exact", "refused", "epsilonSpent", "wallSeconds",
+        "clientBytesSent", "serverBytesSent"}
+assert keys <= set(r), f"missing keys {keys - set(r)}"
+assert eval(sys.argv[2]), sys.argv[2]
+PY
+}
+
+summary() {
+  python3 - "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"  round {r['roundID']}: survivors {r['survivors']}/{r['clients']}, exact {r['exact']}, "
+      f"refused {r['refused']}, epsilonSpent {r['epsilonSpent']}, {r['wallSeconds']:.1f} s, "
+      f"client bytes {r['clientBytesSent']}, server bytes {r['serverBytesSent']}")
+PY
+}
+
+parts=" ${DEPLOY_CHECK_PARTS:-a b c d} "
+want() { [[ "$parts" == *" $1 "* ]]; }
+
+loadtest=(--clients 50 --length 10000 --dropout 0.1 --phase-deadline "$phase_deadline"
+  --operator-token-file "$token")
+
+if want a; then
+  echo "== a. serve + loadtest --clients 50 --length 10000 --dropout 0.1"
+  start_server "$work/a.db" 127.0.0.1:0 a
+  "$bin" loadtest --server "127.0.0.1:$port" "${loadtest[@]}" --retry-for 30 --seed 1 --json \
+    >"$work/a.json" 2>"$work/a-loadtest.err" || fail "loadtest exited $?"
+  check_json "$work/a.json" 'r["exact"] is True and r["survivors"] == 45 and r["clients"] == 50'
+  grep -q 'plaintext on loopback' "$work/a.err" || fail "serve did not log plaintext on loopback"
+  for phase in checking-in key-advertisement key-shares masked-input unmasking finished; do
+    grep -q -E "round loadtest-[0-9a-f]+ phase $phase( |$)" "$work/a.err" \
+      || fail "no phase line $phase"
+  done
+  summary "$work/a.json"
+  stop_server
+fi
+
+if want b; then
+  echo "== b. kill -9 after each phase line, restart on the same store and port"
+  for phase in key-advertisement key-shares masked-input unmasking; do
+    store="$work/b-$phase.db"
+    start_server "$store" 127.0.0.1:0 "b-$phase-1"
+    "$bin" loadtest --server "127.0.0.1:$port" "${loadtest[@]}" --retry-for 120 --seed 2 \
+      --json >"$work/b-$phase.json" 2>"$work/b-$phase-loadtest.err" &
+    loadtest_pid=$!
+    pids+=("$loadtest_pid")
+    wait_for "$work/b-$phase-1.err" "round [^ ]+ phase $phase( |$)" 120
+    kill -9 "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+    start_server "$store" "127.0.0.1:$port" "b-$phase-2"
+    wait "$loadtest_pid" || fail "loadtest after kill -9 at $phase exited non-zero"
+    check_json "$work/b-$phase.json" 'r["exact"] is True and r["survivors"] == 45'
+    echo "  killed at $phase, restarted:"
+    summary "$work/b-$phase.json"
+    stop_server
+  done
+fi
+
+if want c; then
+  echo "== c. budget: two --privacy central --epsilon 1 --population P --budget 1.2 loadtests"
+  # Nobody drops out here, so each phase closes once all answered: a long deadline costs nothing
+  # and leaves each client the time to derive the plan (the noise calibration).
+  budget=(--clients 20 --length 1000 --privacy central --epsilon 1 --population P --budget 1.2
+    --phase-deadline 60 --operator-token-file "$token" --retry-for 30 --json)
+  start_server "$work/c.db" 127.0.0.1:0 c
+  "$bin" loadtest --server "127.0.0.1:$port" "${budget[@]}" >"$work/c-1.json" \
+    || fail "first budget loadtest exited $?"
+  check_json "$work/c-1.json" 'r["refused"] is False and r["survivors"] == 20 and 0.9 < r["epsilonSpent"] <= 1.2'
+  "$bin" loadtest --server "127.0.0.1:$port" "${budget[@]}" >"$work/c-2.json" \
+    || fail "second budget loadtest exited $?"
+  check_json "$work/c-2.json" 'r["refused"] is True and r["survivors"] == 0 and 0.9 < r["epsilonSpent"] <= 1.2'
+  summary "$work/c-1.json"
+  summary "$work/c-2.json"
+  stop_server
+  echo "  again, with a restart between them (new store)"
+  start_server "$work/c-restart.db" 127.0.0.1:0 c-restart-1
+  "$bin" loadtest --server "127.0.0.1:$port" "${budget[@]}" >"$work/c-3.json" \
+    || fail "first budget loadtest (restart case) exited $?"
+  check_json "$work/c-3.json" 'r["refused"] is False and r["survivors"] == 20'
+  stop_server
+  start_server "$work/c-restart.db" "127.0.0.1:$port" c-restart-2
+  "$bin" loadtest --server "127.0.0.1:$port" "${budget[@]}" >"$work/c-4.json" \
+    || fail "second budget loadtest (restart case) exited $?"
+  check_json "$work/c-4.json" 'r["refused"] is True'
+  summary "$work/c-3.json"
+  summary "$work/c-4.json"
+  stop_server
+fi
+
+if want d; then
+  echo "== d. a contribute process killed with kill -9 is dropped; the round finishes"
+  start_server "$work/d.db" 127.0.0.1:0 d
+  credentials="$work/d-credentials"
+  "$bin" round create --server "127.0.0.1:$port" --operator-token-file "$token" --clients 10 \
+    --length 4 --expected-dropout 0.2 --phase-deadline 3 --id killed-client \
+    --credentials-out "$credentials" \
+    >/dev/null || fail "round create exited $?"
+  [ "$(stat -c %a "$credentials")" = 600 ] || fail "credentials file mode is not 600"
+  echo "0.25,0.5,-0.25,0.125" >"$work/d-input"
+  "$bin" contribute --server "127.0.0.1:$port" --round killed-client --credential "$credentials" \
+    --participant 10 --input "$work/d-input" >/dev/null 2>&1 &
+  victim=$!
+  pids+=("$victim")
+  # Killed once it has checked in (the round waits for its cohort, so it cannot have answered).
+  waited=0
+  until "$bin" round list --server "127.0.0.1:$port" --operator-token-file "$token" --json \
+    | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)[0]["checkedIn"] == 1 else 1)'; do
+    sleep 0.1
+    waited=$((waited + 1))
+    [ "$waited" -lt 300 ] || fail "the victim never checked in"
+  done
+  kill -9 "$victim"
+  wait "$victim" 2>/dev/null || true
+  others=()
+  for participant in 1 2 3 4 5 6 7 8 9; do
+    "$bin" contribute --server "127.0.0.1:$port" --round killed-client --credential "$credentials" \
+      --participant "$participant" --input "$work/d-input" >/dev/null &
+    others+=($!)
+    pids+=($!)
+  done
+  for pid in "${others[@]}"; do
+    wait "$pid" || fail "a surviving contribute exited non-zero"
+  done
+  "$bin" round result --server "127.0.0.1:$port" --operator-token-file "$token" \
+    --round killed-client --wait 30 --json >"$work/d.json"
+  python3 - "$work/d.json" <<'PY' || fail "round killed-client: $(cat "$work/d.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["status"] == "finished" and r["survivors"] == list(range(1, 10)), r
+assert all(abs(s - 9 * v) < 1e-3 for s, v in zip(r["sum"], [0.25, 0.5, -0.25, 0.125])), r["sum"]
+print(f"  round killed-client: {r['status']}, survivors {r['survivors']} (participant 10 killed)")
+PY
+  stop_server
+fi
+
+echo "deploy-check passed in $(($(date +%s) - started)) s"
