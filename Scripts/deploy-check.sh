@@ -7,7 +7,9 @@
 #   c. two --privacy central --epsilon 1 --population P --budget 1.2 loadtests: the first
 #      completes, the second is refused; again with a server restart between them;
 #   d. a contribute process killed with kill -9 after checking in is dropped, and the round
-#      finishes without it.
+#      finishes without it;
+#   e. TLS: serve with the test certificate, a loadtest trusting the test authority finishes
+#      exact, and a plaintext loadtest against it fails.
 # Everything runs on a temporary SQLite store and free loopback ports; every process it starts
 # is killed on exit. Fails (non-zero) on any deviation.
 #
@@ -61,7 +63,7 @@ start_server() {
   local store=$1 listen=$2 name=$3
   "$bin" serve --listen "$listen" --store "sqlite:$store" --operator-token-file "$token" \
     --phase-deadline "$phase_deadline" --check-in-deadline 60 --longest-wait 2 \
-    >"$work/$name.out" 2>"$work/$name.err" &
+    "${serve_extra[@]}" >"$work/$name.out" 2>"$work/$name.err" &
   server_pid=$!
   pids+=("$server_pid")
   wait_for "$work/$name.out" '^listening on ' 60
@@ -97,7 +99,8 @@ print(f"  round {r['roundID']}: survivors {r['survivors']}/{r['clients']}, exact
 PY
 }
 
-parts=" ${DEPLOY_CHECK_PARTS:-a b c d} "
+serve_extra=()
+parts=" ${DEPLOY_CHECK_PARTS:-a b c d e} "
 want() { [[ "$parts" == *" $1 "* ]]; }
 
 loadtest=(--clients 50 --length 10000 --dropout 0.1 --phase-deadline "$phase_deadline"
@@ -213,6 +216,28 @@ assert r["status"] == "finished" and r["survivors"] == list(range(1, 10)), r
 assert all(abs(s - 9 * v) < 1e-3 for s, v in zip(r["sum"], [0.25, 0.5, -0.25, 0.125])), r["sum"]
 print(f"  round killed-client: {r['status']}, survivors {r['survivors']} (participant 10 killed)")
 PY
+  stop_server
+fi
+
+if want e; then
+  echo "== e. TLS: serve with a certificate; a loadtest trusting its authority; plaintext refused"
+  certificates=Tests/AggregationServiceTests/Certificates/pem
+  serve_extra=(--tls-certificate "$certificates/server.pem" --tls-key "$certificates/server-key.pem")
+  start_server "$work/e.db" 127.0.0.1:0 e
+  serve_extra=()
+  grep -q 'serving TLS on ' "$work/e.err" || fail "serve did not log TLS"
+  "$bin" loadtest --server "127.0.0.1:$port" --tls-trust-roots "$certificates/ca.pem" \
+    --clients 10 --length 1000 --dropout 0.1 --phase-deadline "$phase_deadline" \
+    --operator-token-file "$token" --retry-for 30 --seed 5 --json \
+    >"$work/e.json" 2>"$work/e-loadtest.err" || fail "TLS loadtest exited $?"
+  check_json "$work/e.json" 'r["exact"] is True and r["survivors"] == 9 and r["clients"] == 10'
+  summary "$work/e.json"
+  if "$bin" loadtest --server "127.0.0.1:$port" --clients 10 --length 10 \
+    --operator-token-file "$token" --retry-for 2 --json >"$work/e-plain.json" \
+    2>"$work/e-plain.err"; then
+    fail "a plaintext loadtest against the TLS server succeeded"
+  fi
+  echo "  a plaintext loadtest against the TLS server failed, as it must"
   stop_server
 fi
 

@@ -44,11 +44,34 @@ import Testing
     #expect(message.contains("--server"))
   }
 
-  /// The TLS flags have their place but are refused in this build.
-  @Test func theTLSFlagsAreRefusedForNow() throws {
+  /// TLS lifts the loopback rule: `serve` on any address with a certificate and its key, a
+  /// client to any server with `--tls` (or trust roots); half a pair of files is refused, naming
+  /// the flags, and so is a client certificate authority without a server certificate.
+  @Test func theTLSFlagsAreChecked() throws {
+    let pair = ["--tls-certificate", "c.pem", "--tls-key", "k.pem"]
+    #expect(Self.refusal(Serve.self, ["--listen", "0.0.0.0:7070"] + pair) == nil)
+    #expect(
+      Self.refusal(Serve.self, ["--listen", "10.0.0.1:7070", "--tls-client-ca", "ca.pem"] + pair)
+        == nil)
+    for arguments in [
+      ["--tls-certificate", "c.pem"], ["--tls-key", "k.pem"], ["--tls-client-ca", "ca.pem"],
+    ] {
+      let message = try #require(Self.refusal(Serve.self, arguments), "\(arguments)")
+      #expect(message.contains("--tls-"))
+    }
+    let client = ["--round", "r", "--credential", "c", "--input", "i"]
+    #expect(
+      Self.refusal(Contribute.self, ["--server", "aggregator.example:443", "--tls"] + client)
+        == nil)
+    #expect(
+      Self.refusal(
+        Contribute.self,
+        ["--server", "192.168.1.2:7070", "--tls-trust-roots", "ca.pem"] + client) == nil)
     let message = try #require(
-      Self.refusal(Serve.self, ["--tls-certificate", "c.pem", "--tls-key", "k.pem"]))
-    #expect(message.contains("--tls-certificate"))
+      Self.refusal(
+        Contribute.self,
+        ["--server", "127.0.0.1:7070", "--tls-client-certificate", "c.pem"] + client))
+    #expect(message.contains("--tls-client-key"))
   }
 
   /// A `--store` that is neither `sqlite:PATH` nor a PostgreSQL URL is refused, naming the

@@ -27,7 +27,7 @@ public struct AggregationServiceClient<Transport: ClientTransport>: Sendable {
   /// Counts the protocol bytes this client sends and receives (load tools); `nil`: no count.
   package var traffic: TrafficCounter?
   /// Load tools: after answering this many phases the client stops, as a process killed
-  /// there would, and ``contribute(update:weight:to:expecting:)`` returns
+  /// there would, and ``contribute(update:weight:to:expecting:identity:)`` returns
   /// ``Outcome/dropped(answeredPhases:)`` at once; `nil`: it answers to the end.
   package var vanishAfterPhases: Int?
 

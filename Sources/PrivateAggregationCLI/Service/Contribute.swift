@@ -107,7 +107,7 @@ struct Contribute: AsyncParsableCommand {
     let update = try Self.readUpdate(from: input)
     let policy = connection.retryPolicy
     let weight = self.weight
-    let outcome = try await withGRPCClient(transport: try connection.address().clientTransport()) {
+    let outcome = try await withGRPCClient(transport: try connection.clientTransport()) {
       grpc in
       var client = AggregationServiceClient(wrapping: grpc, retry: policy)
       client.pollWait = .seconds(5)

@@ -124,14 +124,14 @@ struct LoadTest: AsyncParsableCommand {
       Array(1...clients).shuffled(using: &generator)
         .prefix(Int((dropout * Double(clients)).rounded())))
     let token = try OperatorToken.read(from: operatorTokenFile)
-    let address = try connection.address()
+    let connection = self.connection
     let policy = connection.retryPolicy
     let id = round.roundID(prefix: "loadtest")
     let round = self.round
     let traffic = TrafficCounter()
 
     let report: OperatorClient<HTTP2ClientTransport.Posix>.Report = try await withGRPCClient(
-      transport: try address.clientTransport()
+      transport: try connection.clientTransport()
     ) { grpc in
       let operatorClient = OperatorClient(wrapping: grpc, operatorToken: token, retry: policy)
       let credentials = try await operatorClient.createRound(
@@ -144,7 +144,7 @@ struct LoadTest: AsyncParsableCommand {
           let vanishes = vanishing.contains(credential.participant)
           group.addTask {
             do {
-              try await withGRPCClient(transport: try address.clientTransport()) { grpc in
+              try await withGRPCClient(transport: try connection.clientTransport()) { grpc in
                 var client = AggregationServiceClient(wrapping: grpc, retry: policy)
                 client.pollWait = .seconds(5)
                 client.traffic = traffic

@@ -26,7 +26,7 @@ struct RoundCommand: AsyncParsableCommand {
     ) async throws -> Value {
       let token = try OperatorToken.read(from: operatorTokenFile)
       let policy = connection.retryPolicy
-      return try await withGRPCClient(transport: try connection.address().clientTransport()) {
+      return try await withGRPCClient(transport: try connection.clientTransport()) {
         grpc in
         try await body(OperatorClient(wrapping: grpc, operatorToken: token, retry: policy))
       }

@@ -14,12 +14,12 @@ struct Serve: AsyncParsableCommand {
     discussion: """
       Prints `listening on HOST:PORT` on stdout when ready, and one line `round ROUND phase \
       PHASE` per phase change on stderr. Stops gracefully on SIGTERM or SIGINT: every round \
-      is in the store, and a server started again on it finishes them. Plaintext on loopback \
-      only in this build.
+      is in the store, and a server started again on it finishes them. TLS (or mutual TLS) \
+      with --tls-certificate and --tls-key; plaintext on loopback only.
       """
   )
 
-  @Option(help: "HOST:PORT to listen on (loopback only; port 0: any free port).")
+  @Option(help: "HOST:PORT to listen on (port 0: any free port; plaintext on loopback only).")
   var listen = "127.0.0.1:7070"
 
   @Option(
@@ -50,11 +50,24 @@ struct Serve: AsyncParsableCommand {
   @Option(help: "The longest a long-poll waits on the server, in seconds.")
   var longestWait = 10.0
 
-  /// The parsed `--listen`, loopback checked.
-  func listenAddress() throws(ValidationError) -> ServiceAddress {
-    let address = try ServiceAddress(parsing: listen, flag: "--listen")
-    try address.requireLoopback(flag: "--listen")
+  @Option(help: "HOST:PORT to serve Prometheus metrics (GET /metrics) and GET /health on.")
+  var metrics: String?
+
+  /// The parsed `--listen`; plaintext only on loopback.
+  func listenAddress() throws(ValidationError) -> ServiceEndpoint {
+    let address = try endpoint(parsing: listen, flag: "--listen")
+    if transportSecurity.security == .plaintext {
+      try requirePlaintextOnLoopback(
+        address, flag: "--listen", tlsFlags: "--tls-certificate and --tls-key")
+    }
     return address
+  }
+
+  /// The parsed `--metrics`, if given.
+  func metricsAddress() throws(ValidationError) -> ServiceEndpoint? {
+    try metrics.map { text throws(ValidationError) in
+      try endpoint(parsing: text, flag: "--metrics")
+    }
   }
 
   /// The parsed `--store`.
@@ -69,6 +82,7 @@ struct Serve: AsyncParsableCommand {
   func validate() throws {
     try transportSecurity.validate()
     _ = try listenAddress()
+    _ = try metricsAddress()
     _ = try storeLocation()
     guard maxClients >= 2 else { throw ValidationError("--max-clients \(maxClients): use ≥ 2") }
     guard maxMessageBytes >= 1024 else {
@@ -102,25 +116,23 @@ struct Serve: AsyncParsableCommand {
     }
     let password = ProcessInfo.processInfo.environment["PGPASSWORD"]
     let roundStore = try await location.open(password: password)
-    logger.info(
-      "serving plaintext on loopback (\(address)); TLS is needed for any other address",
-      metadata: ["store": "\(location)"])
+    let security = transportSecurity.security
+    let metricsAddress = try self.metricsAddress()
+    // Metrics go to Prometheus when asked for; the bootstrap comes before the service that
+    // makes the metric handles.
+    let metricsEndpoint = metricsAddress.map {
+      MetricsEndpoint.bootstrappingPrometheus(endpoint: $0, health: { true })
+    }
     let service = RoundService(
       store: roundStore, operatorToken: token, limits: limits, logger: logger)
     let maxMessageBytes = self.maxMessageBytes
-    let config = HTTP2ServerTransport.Posix.Config.defaults {
-      $0.rpc.maxRequestPayloadSize = maxMessageBytes
-    }
-    let transport: HTTP2ServerTransport.Posix
-    if address.isIPv6 {
-      transport = HTTP2ServerTransport.Posix(
-        address: .ipv6(host: address.host, port: address.port), transportSecurity: .plaintext,
-        config: config)
+    let transport = try ServiceTransport.makeServer(
+      listeningOn: address, security: security,
+      config: .defaults { $0.rpc.maxRequestPayloadSize = maxMessageBytes })
+    if security == .plaintext {
+      logger.info("serving plaintext on loopback (\(address))", metadata: ["store": "\(location)"])
     } else {
-      let host = address.host.lowercased() == "localhost" ? "127.0.0.1" : address.host
-      transport = HTTP2ServerTransport.Posix(
-        address: .ipv4(host: host, port: address.port), transportSecurity: .plaintext,
-        config: config)
+      logger.info("serving \(security) on \(address)", metadata: ["store": "\(location)"])
     }
     let server = GRPCServer(transport: transport, services: [service])
     // Graceful shutdown runs in reverse order: the deadline loop stops first (ending the
@@ -136,7 +148,7 @@ struct Serve: AsyncParsableCommand {
             service: DeadlineService(service: service),
             successTerminationBehavior: .gracefullyShutdownGroup,
             failureTerminationBehavior: .gracefullyShutdownGroup),
-        ],
+        ] + metricsServices(metricsEndpoint, logger: logger),
         gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     do {
       try await group.run()
@@ -160,20 +172,59 @@ extension Serve {
   }
 }
 
-/// Where `--tls-certificate` and `--tls-key` belong: TLS for a non-loopback `--listen` comes
-/// with the library's TLS transport (branch issue15-tls). Until then the flags are refused.
+/// `--tls-certificate`, `--tls-key` and `--tls-client-ca`: TLS (or mutual TLS) for `serve`.
 struct TransportSecurityOptions: ParsableArguments {
-  @Option(
-    help: ArgumentHelp("PEM certificate chain for TLS (not in this build).", visibility: .hidden))
+  @Option(help: "PEM certificate chain for TLS (with --tls-key); needed off loopback.")
   var tlsCertificate: String?
 
-  @Option(help: ArgumentHelp("PEM private key for TLS (not in this build).", visibility: .hidden))
+  @Option(help: "PEM private key of --tls-certificate.")
   var tlsKey: String?
 
+  @Option(help: "PEM certificate authority whose client certificates are required (mutual TLS).")
+  var tlsClientCa: String?
+
+  /// The server's security from the flags.
+  var security: ServerSecurity {
+    guard let tlsCertificate, let tlsKey else { return .plaintext }
+    return .tls(
+      certificateChainPath: tlsCertificate, privateKeyPath: tlsKey,
+      clientCertificateAuthorityPath: tlsClientCa)
+  }
+
   func validate() throws {
-    if tlsCertificate != nil || tlsKey != nil {
-      throw ValidationError(
-        "--tls-certificate / --tls-key: TLS is not in this build yet; serve plaintext on loopback")
+    guard (tlsCertificate == nil) == (tlsKey == nil) else {
+      throw ValidationError("--tls-certificate and --tls-key: give both or neither")
+    }
+    if tlsClientCa != nil, tlsCertificate == nil {
+      throw ValidationError("--tls-client-ca needs --tls-certificate and --tls-key")
+    }
+  }
+}
+
+/// The metrics endpoint as a service of the group, when `--metrics` asked for one.
+func metricsServices(_ endpoint: MetricsEndpoint?, logger: Logger) -> [ServiceGroupConfiguration
+  .ServiceConfiguration]
+{
+  guard let endpoint else { return [] }
+  return [
+    .init(
+      service: MetricsService(endpoint: endpoint, logger: logger),
+      successTerminationBehavior: .gracefullyShutdownGroup,
+      failureTerminationBehavior: .gracefullyShutdownGroup)
+  ]
+}
+
+/// `MetricsEndpoint` until the group shuts down.
+struct MetricsService: Service {
+  let endpoint: MetricsEndpoint
+  let logger: Logger
+
+  func run() async throws {
+    let logger = self.logger
+    try await cancelWhenGracefulShutdown {
+      try await endpoint.run { bound in
+        logger.info("metrics on http://\(bound)/metrics")
+      }
     }
   }
 }

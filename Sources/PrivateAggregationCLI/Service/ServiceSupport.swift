@@ -5,101 +5,69 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 
-/// A `HOST:PORT` on the command line (`[::1]:PORT` for an IPv6 address).
-struct ServiceAddress: Sendable, Equatable, CustomStringConvertible {
-  /// The host, without brackets.
-  let host: String
-  /// The port, 0...65535 (0: any free port, for `serve --listen`).
-  let port: Int
-
-  /// Parses `text`; the error names `flag`.
-  init(parsing text: String, flag: String) throws(ValidationError) {
-    let expected = "\(flag) \(text): expected HOST:PORT (for example 127.0.0.1:7070 or [::1]:7070)"
-    var host: Substring
-    let portText: Substring
-    if text.hasPrefix("[") {
-      guard let close = text.firstIndex(of: "]"),
-        text[text.index(after: close)...].hasPrefix(":")
-      else { throw ValidationError(expected) }
-      host = text[text.index(after: text.startIndex)..<close]
-      portText = text[text.index(close, offsetBy: 2)...]
-    } else {
-      guard let colon = text.lastIndex(of: ":") else { throw ValidationError(expected) }
-      host = text[..<colon]
-      portText = text[text.index(after: colon)...]
-      guard !host.contains(":") else { throw ValidationError(expected) }
-    }
-    guard !host.isEmpty, let port = Int(portText), (0...65_535).contains(port) else {
-      throw ValidationError(expected)
-    }
-    self.host = String(host)
-    self.port = port
-  }
-
-  init(host: String, port: Int) {
-    self.host = host
-    self.port = port
-  }
-
-  /// Whether the host is a loopback address: `localhost`, 127.0.0.0/8 or `::1`.
-  var isLoopback: Bool {
-    if host.lowercased() == "localhost" { return true }
-    if isIPv6 { return host == "::1" || host == "0:0:0:0:0:0:0:1" }
-    let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-    guard octets.count == 4,
-      octets.allSatisfy({ $0.count <= 3 && UInt8($0) != nil && $0.allSatisfy(\.isNumber) })
-    else { return false }
-    return octets[0] == "127"
-  }
-
-  var isIPv6: Bool { host.contains(":") }
-
-  var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
-
-  /// Refuses a non-loopback address: plaintext (the only transport this build has) is for
-  /// loopback only.
-  func requireLoopback(flag: String) throws(ValidationError) {
-    guard isLoopback else {
-      throw ValidationError(
-        "\(flag) \(self): plaintext is served and used on loopback addresses only "
-          + "(127.0.0.0/8, ::1, localhost); a non-loopback address needs TLS "
-          + "(--tls-certificate and --tls-key), which this build does not have yet")
-    }
-  }
-
-  /// The client transport to this address (plaintext: loopback only), reconnecting every
-  /// 100 ms to 1 s while the server is away (a server restarting comes back quickly).
-  func clientTransport() throws -> HTTP2ClientTransport.Posix {
-    let target: any ResolvableTarget
-    if isIPv6 {
-      target = .ipv6(address: host, port: port)
-    } else if host.lowercased() == "localhost" {
-      target = .ipv4(address: "127.0.0.1", port: port)
-    } else {
-      target = .ipv4(address: host, port: port)
-    }
-    return try HTTP2ClientTransport.Posix(
-      target: target, transportSecurity: .plaintext,
-      config: .defaults {
-        $0.backoff = .init(
-          initial: .milliseconds(100), max: .seconds(1), multiplier: 1.6, jitter: 0.2)
-      })
+/// `HOST:PORT` from the command line as a ``ServiceEndpoint``; the error names `flag`.
+func endpoint(parsing text: String, flag: String) throws(ValidationError) -> ServiceEndpoint {
+  do {
+    return try ServiceEndpoint(parsing: text, parameterName: flag)
+  } catch {
+    throw ValidationError("\(error)")
   }
 }
 
-/// The options every command that talks to a server has: `--server`, the operator token and
-/// how long to retry an unreachable server.
+/// Refuses plaintext to or from a non-loopback `endpoint`, naming `flag` and the TLS flags.
+func requirePlaintextOnLoopback(
+  _ endpoint: ServiceEndpoint, flag: String, tlsFlags: String
+) throws(ValidationError) {
+  guard endpoint.isLoopback else {
+    throw ValidationError(
+      "\(flag) \(endpoint): plaintext is served and used on loopback addresses only "
+        + "(127.0.0.0/8, ::1, localhost); a non-loopback address needs TLS (\(tlsFlags))")
+  }
+}
+
+/// The options every command that talks to a server has: `--server`, TLS, the operator token
+/// and how long to retry an unreachable server.
 struct ServerConnectionOptions: ParsableArguments {
-  @Option(help: "The server, HOST:PORT (loopback only: plaintext).")
+  @Option(help: "The server, HOST:PORT (plaintext on loopback only; TLS with --tls).")
   var server: String
+
+  @Flag(help: "Use TLS, trusting the system's roots (or --tls-trust-roots).")
+  var tls = false
+
+  @Option(help: "PEM file of the certificate authorities to trust (implies --tls).")
+  var tlsTrustRoots: String?
+
+  @Option(help: "The name the server's certificate must have, when not --server's host.")
+  var tlsServerName: String?
+
+  @Option(help: "PEM client certificate, for a server that asks for one (mutual TLS).")
+  var tlsClientCertificate: String?
+
+  @Option(help: "PEM private key of --tls-client-certificate.")
+  var tlsClientKey: String?
 
   @Option(help: "How long to keep retrying an unreachable server, in seconds.")
   var retryFor = 30.0
 
+  /// Whether the connection uses TLS.
+  var usesTLS: Bool {
+    tls || tlsTrustRoots != nil || tlsClientCertificate != nil || tlsServerName != nil
+  }
+
+  /// The connection's security from the flags.
+  var security: ClientSecurity {
+    guard usesTLS else { return .plaintext }
+    return .tls(
+      trustRootsPath: tlsTrustRoots, certificatePath: tlsClientCertificate,
+      privateKeyPath: tlsClientKey, serverHostnameOverride: tlsServerName)
+  }
+
   /// The parsed `--server`.
-  func address() throws(ValidationError) -> ServiceAddress {
-    let address = try ServiceAddress(parsing: server, flag: "--server")
-    try address.requireLoopback(flag: "--server")
+  func address() throws(ValidationError) -> ServiceEndpoint {
+    let address = try endpoint(parsing: server, flag: "--server")
+    if !usesTLS {
+      try requirePlaintextOnLoopback(address, flag: "--server", tlsFlags: "--tls")
+    }
     guard address.port > 0 else {
       throw ValidationError("--server \(server): the port must be 1...65535")
     }
@@ -108,9 +76,24 @@ struct ServerConnectionOptions: ParsableArguments {
 
   func validate() throws {
     _ = try address()
+    guard (tlsClientCertificate == nil) == (tlsClientKey == nil) else {
+      throw ValidationError(
+        "--tls-client-certificate and --tls-client-key: give both or neither")
+    }
     guard retryFor.isFinite, retryFor >= 0 else {
       throw ValidationError("--retry-for \(retryFor): use a number of seconds ≥ 0")
     }
+  }
+
+  /// The client transport to `--server`, reconnecting every 100 ms to 1 s while the server is
+  /// away (a server restarting comes back quickly).
+  func clientTransport() throws -> HTTP2ClientTransport.Posix {
+    try ServiceTransport.makeClient(
+      connectingTo: try address(), security: security,
+      config: .defaults {
+        $0.backoff = .init(
+          initial: .milliseconds(100), max: .seconds(1), multiplier: 1.6, jitter: 0.2)
+      })
   }
 
   /// The retry policy: back-off from 100 ms to 1 s, for `--retry-for` seconds.
