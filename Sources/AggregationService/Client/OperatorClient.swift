@@ -125,7 +125,7 @@ public struct OperatorClient<Transport: ClientTransport>: Sendable {
   /// releases (``Report/release`` is `nil` and ``Report/populationEpsilon`` 0: read them with
   /// ``report(of:wait:)``).
   ///
-  /// - Throws: as ``createRound(id:configuration:population:checkInDeadline:phaseDeadline:)``.
+  /// - Throws: as ``createRound(id:configuration:population:checkInDeadline:phaseDeadline:identityDirectory:)``.
   public func rounds(population: String? = nil) async throws(AggregationServiceError)
     -> [Report]
   {

@@ -266,7 +266,7 @@ actor RoundActor {
         }
         if state.status == .running {
           let resumed = try await DurableRound.resume(
-        id: id, store: store, identityDirectory: record.identityDirectory)
+            id: id, store: store, identityDirectory: record.identityDirectory)
           round = resumed
           phaseCohort = liveRecipients(of: resumed)
           phaseDeadline = clock() + record.phaseMilliseconds
