@@ -144,7 +144,7 @@ let package = Package(
     .testTarget(
       name: "PrivateAggregationCLITests",
       dependencies: [
-        "PrivateAggregationCLI", "AggregationService",
+        "PrivateAggregationCLI", "AggregationService", "AggregationCrypto",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strictSettings

@@ -1,3 +1,4 @@
+import AggregationCrypto
 import AggregationService
 import ArgumentParser
 import Foundation
@@ -148,7 +149,7 @@ import Testing
       clientCount: 50, dimension: 64, clipBound: 1, privacy: .none, noise: nil)
     configuration.colludingClients = 2
     let plan = try AggregationPlan(configuration)
-    var generator = LoadTest.SplitMix64(state: 7)
+    var generator = ChaChaRandomNumberGenerator(insecureDeterministicSeed: 7)
     let inputs = LoadTest.inputs(plan: plan, count: 3, using: &generator)
     let integers = try #require(inputs.integers)
     for (update, ks) in zip(inputs.updates, integers) {

@@ -1,3 +1,4 @@
+import AggregationCrypto
 import AggregationService
 import ArgumentParser
 import Foundation
@@ -101,23 +102,15 @@ struct LoadTest: AsyncParsableCommand {
     return value
   }
 
-  /// A small deterministic generator for inputs and the dropout choice (SplitMix64).
-  struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
   func run() async throws {
     let started = ContinuousClock.now
     let configuration = try round.configuration(expectedDropout: dropout)
     let plan = try AggregationPlan(configuration)
-    var generator = SplitMix64(state: seed ?? UInt64.random(in: .min ... .max))
+    // The inputs and the dropout choice: reproducible with --seed (a test load, never a
+    // secret), from the system's generator without it.
+    var generator =
+      seed.map { ChaChaRandomNumberGenerator(insecureDeterministicSeed: $0) }
+      ?? ChaChaRandomNumberGenerator()
     let clients = round.clients
     let inputs = Self.inputs(plan: plan, count: clients, using: &generator)
     let vanishing = Set(
