@@ -250,6 +250,64 @@ import Testing
     await store.close()
   }
 
+  /// Client 8 goes silent after answering `answered` phases (0: it never advertises its keys;
+  /// 3: it sent its masked input and does not help unmask): the open phase closes at its
+  /// deadline without it and the round releases the exact sum of the clients whose masked
+  /// inputs arrived — 1…7, or 1…8 when client 8 went silent only in the unmasking phase.
+  @Test(arguments: 0...3)
+  func aClientSilentFromAnyPhaseIsDropped(answered silentAfter: Int) async throws {
+    let path = Support.storePath()
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let store = try await SQLiteRoundStore.open(path: path)
+    let clock = TestClock()
+    try await Support.withInProcessService(store: store, clock: clock) { grpc in
+      let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
+      let round = "silent-\(silentAfter)"
+      let credentials = try await operatorClient.createRound(
+        id: round, configuration: Support.configuration(), phaseDeadline: .seconds(4))
+      let silent = credentials[7]
+      let client = AggregationServiceClient(wrapping: grpc)
+      async let outcomes = withThrowingTaskGroup(
+        of: AggregationServiceClient<InProcessTransport.Client>.Outcome.self
+      ) { group in
+        for credential in credentials.prefix(7) {
+          group.addTask {
+            try await client.contribute(
+              update: Support.update(credential.participant), to: credential)
+          }
+        }
+        return try await group.reduce(into: []) { $0.append($1) }
+      }
+      let plan = try AggregationPlan(Support.configuration())
+      var eight = try PrivateAggregationClient(
+        plan: plan, id: try #require(ParticipantID(8)), update: Support.update(8))
+      _ = try await Support.checkIn(grpc, round: round, token: silent.token)
+      for answered in 0..<silentAfter {
+        let message = try Support.serverMessage(
+          try await Support.next(grpc, round: round, token: silent.token, answered: answered))
+        _ = try await Support.submit(
+          grpc, round: round, token: silent.token,
+          bytes: try eight.respond(to: message).serializedBytes())
+      }
+      // The seven answer the phase client 8 is silent in; then its deadline passes.
+      var waited = 0
+      while true {
+        let report = try await operatorClient.report(of: round)
+        if report.phase == silentAfter + 1, report.answered == 7 { break }
+        waited += 1
+        try #require(waited < 1000, "the seven never answered phase \(silentAfter + 1)")
+        try await Task.sleep(for: .milliseconds(20))
+      }
+      clock.advance(by: .seconds(5))
+      #expect(try await outcomes == Array(repeating: .finished(answeredPhases: 4), count: 7))
+      let report = try await operatorClient.report(of: round, wait: .seconds(5))
+      #expect(report.status == .finished)
+      try Support.expectExactSum(
+        report.release, survivors: silentAfter == 3 ? Array(1...8) : Array(1...7))
+    }
+    await store.close()
+  }
+
   /// A round whose check-in deadline passes with fewer clients than the protocol's minimum
   /// (3 of 8, minimum 5) fails without starting; its clients are told it ended.
   @Test func tooFewCheckInsFailTheRound() async throws {
