@@ -9,12 +9,16 @@
 #   d. a contribute process killed with kill -9 after checking in is dropped, and the round
 #      finishes without it;
 #   e. TLS: serve with the test certificate, a loadtest trusting the test authority finishes
-#      exact, and a plaintext loadtest against it fails.
+#      exact, and a plaintext loadtest against it fails;
+#   f. (only when PRIVATE_AGGREGATION_TEST_POSTGRES names a PostgreSQL database, as .ci/run
+#      sets it) two serve replicas on one new PostgreSQL database, each running one of two
+#      simultaneous --budget 1.2 loadtests of ε 1 for the same population: one round completes,
+#      the other is refused, and the population spent ε 1 once.
 # Everything runs on a temporary SQLite store and free loopback ports; every process it starts
 # is killed on exit. Fails (non-zero) on any deviation.
 #
 # Usage: Scripts/deploy-check.sh  (PRIVATE_AGGREGATION_BIN=path to use another binary;
-#        DEPLOY_CHECK_PARTS="a d" to run some parts only)
+#        DEPLOY_CHECK_PARTS="a d" to run some parts only; f runs only when asked for)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,9 +29,14 @@ if [ ! -x "$bin" ]; then
 fi
 work=$(mktemp -d)
 pids=()
+databases=()
 cleanup() {
   for pid in "${pids[@]}"; do
     kill -9 "$pid" 2>/dev/null || true
+  done
+  for database in "${databases[@]}"; do
+    psql "${PRIVATE_AGGREGATION_TEST_POSTGRES:-}" -qc "DROP DATABASE IF EXISTS $database WITH (FORCE)" \
+      >/dev/null 2>&1 || true
   done
   rm -rf "$work"
 }
@@ -61,7 +70,9 @@ wait_for() {
 # Starts `serve` on store $1 and address $2 (log files named $3); sets server_pid and port.
 start_server() {
   local store=$1 listen=$2 name=$3
-  "$bin" serve --listen "$listen" --store "sqlite:$store" --operator-token-file "$token" \
+  local url=$store
+  [[ "$store" == postgres://* ]] || url="sqlite:$store"
+  "$bin" serve --listen "$listen" --store "$url" --operator-token-file "$token" \
     --phase-deadline "$phase_deadline" --check-in-deadline 60 --longest-wait 2 \
     "${serve_extra[@]}" >"$work/$name.out" 2>"$work/$name.err" &
   server_pid=$!
@@ -238,6 +249,47 @@ if want e; then
     fail "a plaintext loadtest against the TLS server succeeded"
   fi
   echo "  a plaintext loadtest against the TLS server failed, as it must"
+  stop_server
+fi
+
+if want f; then
+  echo "== f. two replicas on one PostgreSQL database race one population's budget"
+  [ -n "${PRIVATE_AGGREGATION_TEST_POSTGRES:-}" ] \
+    || fail "part f needs PRIVATE_AGGREGATION_TEST_POSTGRES=postgres://USER@HOST:PORT/DB"
+  command -v psql >/dev/null || fail "part f needs psql"
+  database="pa_deploy_$$_$(date +%s)"
+  psql "$PRIVATE_AGGREGATION_TEST_POSTGRES" -qc "CREATE DATABASE $database" \
+    || fail "cannot create database $database"
+  databases+=("$database")
+  url="${PRIVATE_AGGREGATION_TEST_POSTGRES%/*}/$database"
+  start_server "$url" 127.0.0.1:0 f-1
+  first_pid=$server_pid first_port=$port
+  start_server "$url" 127.0.0.1:0 f-2
+  second_pid=$server_pid second_port=$port
+  race=(--clients 20 --length 1000 --privacy central --epsilon 1 --population R --budget 1.2
+    --phase-deadline 60 --operator-token-file "$token" --retry-for 30 --json)
+  "$bin" loadtest --server "127.0.0.1:$first_port" "${race[@]}" >"$work/f-1.json" &
+  first_loadtest=$!
+  "$bin" loadtest --server "127.0.0.1:$second_port" "${race[@]}" >"$work/f-2.json" &
+  second_loadtest=$!
+  pids+=("$first_loadtest" "$second_loadtest")
+  wait "$first_loadtest" || fail "the first replica's loadtest exited non-zero"
+  wait "$second_loadtest" || fail "the second replica's loadtest exited non-zero"
+  python3 - "$work/f-1.json" "$work/f-2.json" <<'PY' || fail "replica race: $(cat "$work"/f-*.json)"
+import json, sys
+a, b = (json.load(open(path)) for path in sys.argv[1:])
+assert sorted([a["refused"], b["refused"]]) == [False, True], (a, b)
+done = a if not a["refused"] else b
+assert done["survivors"] == 20, done
+spent = [r["epsilonSpent"] for r in (a, b)]
+assert all(0.9 < e <= 1.2 for e in spent), spent
+print(f"  one round completed (ε spent {done['epsilonSpent']:.4f}), the other was refused")
+PY
+  summary "$work/f-1.json"
+  summary "$work/f-2.json"
+  server_pid=$first_pid
+  stop_server
+  server_pid=$second_pid
   stop_server
 fi
 
