@@ -41,7 +41,7 @@ import Testing
     func crashIfDue() async throws {
       count += 1
       guard crashes.contains(count) else { return }
-      await closeStore(store)
+      await store.close()
       store = try await location.open()
       round = try await DurableRound.resume(id: id, store: store)
     }
@@ -56,7 +56,7 @@ import Testing
       }
       let step = try await round.advance()
       if case .finished(let release) = step {
-        await closeStore(store)
+        await store.close()
         return release
       }
       try await crashIfDue()
@@ -109,7 +109,7 @@ import Testing
       let stored = try #require(try await store.round("noised"))
       #expect(stored.status == .finished)
       #expect(stored.events.isEmpty)  // the masked inputs are gone once the release is stored
-      await closeStore(store)
+      await store.close()
     }
   }
 
@@ -122,7 +122,7 @@ import Testing
       var store = try await location.open()
       _ = try await DurableRound.begin(
         id: "first", configuration: configuration, population: ("P", 1.2), store: store)
-      await closeStore(store)
+      await store.close()
       store = try await location.open()
       await #expect {
         _ = try await DurableRound.begin(
@@ -143,7 +143,7 @@ import Testing
       ) {
         _ = try await DurableRound.resume(id: "second", store: store)
       }
-      await closeStore(store)
+      await store.close()
     }
   }
 
@@ -160,8 +160,8 @@ import Testing
       let outcomes = try await [a, b]
       #expect(outcomes.filter { $0 }.count == 1)
       #expect(try await first.ledger(of: "P")?.roundsRecorded == 1)
-      await closeStore(first)
-      await closeStore(second)
+      await first.close()
+      await second.close()
     }
   }
 
@@ -210,12 +210,12 @@ import Testing
         try await round.receive(other.serializedBytes())
       }
       // After a restart every earlier reply is still a duplicate.
-      await closeStore(store)
+      await store.close()
       store = try await location.open()
       round = try await DurableRound.resume(id: "r", store: store)
       for bytes in sent { #expect(try await round.receive(bytes) == .duplicate) }
       #expect(try await store.round("r")?.events.count == sent.count)
-      await closeStore(store)
+      await store.close()
     }
   }
 
@@ -232,7 +232,7 @@ import Testing
       try await Task.sleep(for: .milliseconds(200))
       let store = try await location.open()
       #expect(try await store.round("kept")?.status == .running)
-      await closeStore(store)
+      await store.close()
     }
   }
 }

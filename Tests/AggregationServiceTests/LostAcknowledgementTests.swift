@@ -93,6 +93,10 @@ actor LosingStore: RoundStore {
   func failRound(_ id: String, reason: String) async throws(AggregationServiceError) {
     try await inner.failRound(id, reason: reason)
   }
+
+  func close() async {
+    await inner.close()
+  }
 }
 
 @Suite struct LostAcknowledgementTests {

@@ -37,7 +37,7 @@ import Testing
       await #expect(throws: AggregationServiceError.unknownRound("nope")) {
         _ = try await store.checkIn(roundID: "nope", participant: 1, atMilliseconds: 0)
       }
-      await closeStore(store)
+      await store.close()
       store = try await location.open()
       let state = try #require(try await store.serviceRound("r"))
       #expect(state.record == Self.record("r"))
@@ -47,7 +47,7 @@ import Testing
       #expect(try await store.credentialHash(roundID: "r", participant: 2) == nil)
       #expect(try await store.serviceRounds(population: "P").map(\.record.id) == ["r"])
       #expect(try await store.serviceRounds(population: "Q").isEmpty)
-      await closeStore(store)
+      await store.close()
     }
   }
 
@@ -71,12 +71,12 @@ import Testing
         phaseMilliseconds: 30_000, identityDirectory: directory)
       try await store.createRound(record, credentialHashes: [:])
       try await store.createRound(Self.record("plain"), credentialHashes: [:])
-      await closeStore(store)
+      await store.close()
       store = try await location.open()
       #expect(try await store.serviceRound("active")?.record == record)
       #expect(try await store.serviceRound("active")?.record.identityDirectory.count == 8)
       #expect(try await store.serviceRound("plain")?.record.identityDirectory.isEmpty == true)
-      await closeStore(store)
+      await store.close()
     }
   }
 
@@ -113,7 +113,7 @@ import Testing
         _ = try await DurableRound.resume(id: "f", store: store)
       }
       #expect(try await store.ledger(of: "P")?.roundsRecorded == 1)
-      await closeStore(store)
+      await store.close()
     }
   }
 

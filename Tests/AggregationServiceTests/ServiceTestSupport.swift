@@ -19,8 +19,7 @@ final class TestClock: Sendable {
 
   /// Moves the clock forward.
   func advance(by duration: Duration) {
-    let (seconds, attoseconds) = duration.components
-    milliseconds.withLock { $0 += seconds * 1000 + attoseconds / 1_000_000_000_000_000 }
+    milliseconds.withLock { $0 += duration.wholeMilliseconds }
   }
 }
 

@@ -110,15 +110,6 @@ struct TestStore: Sendable {
   }
 }
 
-/// Closes a store the tests opened, of either kind.
-func closeStore(_ store: any RoundStore) async {
-  if let store = store as? SQLiteRoundStore {
-    await store.close()
-  } else if let store = store as? PostgresRoundStore {
-    await store.close()
-  }
-}
-
 enum TestStoreError: Error {
   case noServer
 }

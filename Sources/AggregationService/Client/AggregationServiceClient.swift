@@ -117,8 +117,7 @@ public struct AggregationServiceClient<Transport: ClientTransport>: Sendable {
       var next = PrivateAggregation_Service_V1_NextRequest()
       next.roundID = credential.roundID
       next.answeredPhases = UInt32(clamping: answered)
-      let (seconds, attoseconds) = pollWait.components
-      next.waitMs = UInt32(clamping: max(seconds * 1000 + attoseconds / 1_000_000_000_000_000, 0))
+      next.waitMs = UInt32(clamping: max(pollWait.wholeMilliseconds, 0))
       let response = try await retry.run {
         try await client.next(next, metadata: metadata)
       }

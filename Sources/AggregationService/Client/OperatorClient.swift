@@ -156,9 +156,7 @@ public struct OperatorClient<Transport: ClientTransport>: Sendable {
 
   private static func milliseconds(_ duration: Duration?) -> UInt32 {
     guard let duration else { return 0 }
-    let (seconds, attoseconds) = duration.components
-    let total = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    return UInt32(clamping: max(total, 0))
+    return UInt32(clamping: max(duration.wholeMilliseconds, 0))
   }
 
   private static func status(_ status: PrivateAggregation_Service_V1_RoundStatus)

@@ -349,9 +349,7 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
   }
 
   private static func milliseconds(_ value: UInt32, default fallback: Duration) -> Int64 {
-    if value > 0 { return Int64(value) }
-    let (seconds, attoseconds) = fallback.components
-    return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    value > 0 ? Int64(value) : fallback.wholeMilliseconds
   }
 
   static func status(_ status: RoundStatus) -> PrivateAggregation_Service_V1_RoundStatus {

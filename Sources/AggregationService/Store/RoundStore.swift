@@ -61,6 +61,9 @@ public protocol RoundStore: Sendable {
   /// taking messages, its log and noise key are erased, and its ledger charge stays (rounds are
   /// never refunded).
   func failRound(_ id: String, reason: String) async throws(AggregationServiceError)
+
+  /// Closes the store's connections; the store takes no call afterwards.
+  func close() async
 }
 
 /// What an operator asked for when creating a round through the service: the round's

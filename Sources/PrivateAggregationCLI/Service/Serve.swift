@@ -153,22 +153,11 @@ struct Serve: AsyncParsableCommand {
     do {
       try await group.run()
     } catch {
-      await Self.close(roundStore)
+      await roundStore.close()
       throw error
     }
-    await Self.close(roundStore)
+    await roundStore.close()
     logger.info("stopped")
-  }
-}
-
-extension Serve {
-  /// Closes the stores `StoreLocation.open` makes.
-  static func close(_ store: any RoundStore) async {
-    if let sqlite = store as? SQLiteRoundStore {
-      await sqlite.close()
-    } else if let postgres = store as? PostgresRoundStore {
-      await postgres.close()
-    }
   }
 }
 
