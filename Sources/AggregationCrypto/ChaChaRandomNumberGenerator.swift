@@ -18,17 +18,36 @@ internal import CSodium
 /// values by accident. It is not `Sendable`; give each task its own generator.
 public final class ChaChaRandomNumberGenerator: RandomNumberGenerator {
   private static let bufferByteCount = 1024
-  /// The current 32-byte key, replaced at every refill.
-  private var key: SecureBytes
-  /// Keystream not yet handed out; zeroized on release with the rest of the storage.
-  private var buffer: SecureBytes
-  private var position: Int
+  /// One allocation for the generator's life, wiped and freed in `deinit`: the current 32-byte
+  /// key, then a block of keystream — `bufferByteCount` bytes to hand out, then the next key.
+  /// Refills write in place: no allocation per refill or per draw.
+  private let storage: UnsafeMutableRawPointer
+  /// The next byte of the block to hand out; `bufferByteCount` when it is used up. Only this
+  /// object's own methods touch it, and the class is not `Sendable`, so the dynamic
+  /// exclusivity check (a runtime call on every draw) guards nothing here.
+  @exclusivity(unchecked) private var position: Int
 
-  private init(key: SecureBytes) {
+  private static var blockByteCount: Int { bufferByteCount + ChaCha20.keyByteCount }
+  private static var storageByteCount: Int { ChaCha20.keyByteCount + blockByteCount }
+  private var key: UnsafeMutableRawPointer { storage }
+  private var block: UnsafeMutableRawPointer { storage + ChaCha20.keyByteCount }
+
+  private init(key source: SecureBytes) {
     Sodium.initialize()
-    self.key = key
-    buffer = SecureBytes(zeroedCount: Self.bufferByteCount)
+    let storage = UnsafeMutableRawPointer.allocate(
+      byteCount: Self.storageByteCount, alignment: 16)
+    storage.initializeMemory(as: UInt8.self, repeating: 0, count: Self.storageByteCount)
+    source.withUnsafeBytes { bytes in
+      UnsafeMutableRawBufferPointer(start: storage, count: ChaCha20.keyByteCount)
+        .copyMemory(from: bytes)
+    }
+    self.storage = storage
     position = Self.bufferByteCount
+  }
+
+  deinit {
+    sodium_memzero(storage, Self.storageByteCount)
+    storage.deallocate()
   }
 
   /// A generator keyed by a 256-bit secret: the same key always gives the same stream, so a
@@ -87,45 +106,38 @@ public final class ChaChaRandomNumberGenerator: RandomNumberGenerator {
   }
 
   private func refill() {
-    // One keystream run under the current key: the buffer, then the next key.
-    var block = SecureBytes(zeroedCount: Self.bufferByteCount + ChaCha20.keyByteCount)
-    block.withUnsafeMutableBytes { bytes in
-      key.withUnsafeBytes { keyBytes in
-        ChaCha20.xorOriginalKeystreamUnchecked(
-          into: bytes, key: keyBytes, nonce: 0, initialCounter: 0)
-      }
-    }
-    buffer = block.extracting(0..<Self.bufferByteCount)
-    key = block.extracting(Self.bufferByteCount..<block.count)
+    // One keystream run under the current key: the buffer, then the next key, which replaces
+    // the current one at once. Bytes not handed out (after a `fill` of odd length) are wiped
+    // first, so the block holds nothing but the new keystream.
+    sodium_memzero(block, Self.blockByteCount)
+    ChaCha20.xorOriginalKeystreamUnchecked(
+      into: UnsafeMutableRawBufferPointer(start: block, count: Self.blockByteCount),
+      key: UnsafeRawBufferPointer(start: key, count: ChaCha20.keyByteCount),
+      nonce: 0, initialCounter: 0)
+    key.copyMemory(from: block + Self.bufferByteCount, byteCount: ChaCha20.keyByteCount)
+    sodium_memzero(block + Self.bufferByteCount, ChaCha20.keyByteCount)
     position = 0
   }
 
   /// The next 64 uniformly random bits.
   public func next() -> UInt64 {
-    if position + 8 > Self.bufferByteCount { refill() }
-    let value = buffer.withUnsafeMutableBytes { bytes in
-      let value = bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)
-      bytes.storeBytes(of: 0, toByteOffset: position, as: UInt64.self)  // wipe what is handed out
-      return value
-    }
+    if position > Self.bufferByteCount - 8 { refill() }
+    let value = block.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+    block.storeBytes(of: 0, toByteOffset: position, as: UInt64.self)  // wipe what is handed out
     position += 8
     return UInt64(littleEndian: value)
   }
 
   /// Fills `target` with the next bytes of the stream.
   public func fill(_ target: UnsafeMutableRawBufferPointer) {
+    guard let base = target.baseAddress else { return }
     var written = 0
     while written < target.count {
       if position == Self.bufferByteCount { refill() }
       let take = min(Self.bufferByteCount - position, target.count - written)
-      buffer.withUnsafeBytes { bytes in
-        UnsafeMutableRawBufferPointer(rebasing: target[written..<(written + take)])
-          .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[position..<(position + take)]))
-      }
+      (base + written).copyMemory(from: block + position, byteCount: take)
       // Wipe what was handed out so it cannot be read back from this generator's memory.
-      buffer.withUnsafeMutableBytes { bytes in
-        if let base = bytes.baseAddress { sodium_memzero(base + position, take) }
-      }
+      sodium_memzero(block + position, take)
       position += take
       written += take
     }

@@ -99,7 +99,7 @@ public struct UpdateEncoder: Sendable {
     if plan.weightIndex != nil {
       let scaled = plan.weightScale * clamped
       let floor = scaled.rounded(.down)
-      let up = Double.random(in: 0..<1, using: &generator) < scaled - floor
+      let up = generator.nextUnitInterval() < scaled - floor
       values.append(Int64(floor) + (up ? 1 : 0))
     }
     if let noise = plan.clientNoise {

@@ -1,3 +1,4 @@
+internal import AggregationCrypto
 import Foundation
 
 /// Conditional randomized rounding of a scaled vector to integers (Kairouz, Liu & Steinke, "The
@@ -79,7 +80,7 @@ public struct ConditionalRounding: Sendable, Hashable {
     for attempt in 1...maximumAttempts {
       var squaredNorm: UInt128 = 0
       for index in values.indices {
-        let up = Double.random(in: 0..<1, using: &generator) < fractions[index]
+        let up = generator.nextUnitInterval() < fractions[index]
         let value = floors[index] + (up ? 1 : 0)
         values[index] = value
         let magnitude = UInt128(value.magnitude)
