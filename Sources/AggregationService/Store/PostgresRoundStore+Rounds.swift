@@ -96,7 +96,7 @@ extension PostgresRoundStore {
   public func finish(_ roundID: String, appending events: [RoundEvent], release: StoredRelease)
     async throws(AggregationServiceError)
   {
-    let encoded = ByteBuffer(bytes: try Self.encode(release, "the release"))
+    let encoded = ByteBuffer(bytes: release.storageBytes())
     try await transaction("finish round \(roundID)") { connection in
       try await lockRunning(roundID, on: connection)
       try await insert(events, into: roundID, on: connection)
@@ -129,7 +129,10 @@ extension PostgresRoundStore {
         PrivateAggregationConfiguration.self, configurationBytes, what)
       let key = try row[2].bytes(what) ?? []
       let release = try row[4].bytes(what).map { bytes throws(AggregationServiceError) in
-        try Self.decode(StoredRelease.self, bytes, "release of round \(id)")
+        guard let release = StoredRelease(storageBytes: bytes) else {
+          throw .corruptStore(what: "release of round \(id)")
+        }
+        return release
       }
       var events: [RoundEvent] = []
       let eventWhat = "event of round \(id)"

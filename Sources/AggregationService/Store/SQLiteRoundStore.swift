@@ -197,12 +197,7 @@ public actor SQLiteRoundStore: RoundStore {
   public func finish(_ roundID: String, appending events: [RoundEvent], release: StoredRelease)
     async throws(AggregationServiceError)
   {
-    let encoded: [UInt8]
-    do {
-      encoded = Array(try JSONEncoder().encode(release))
-    } catch {
-      throw .store(operation: "encode the release", reason: "\(error)")
-    }
+    let encoded = release.storageBytes()
     try await transaction("finish round \(roundID)") { () async throws(AggregationServiceError) in
       try await requireRunning(roundID)
       try await insert(events, into: roundID)
@@ -233,7 +228,7 @@ public actor SQLiteRoundStore: RoundStore {
       let key = row.column("noise_key")?.blob.map(Self.bytes) ?? []
       var release: StoredRelease?
       if let bytes = row.column("release")?.blob.map(Self.bytes) {
-        guard let decoded = try? JSONDecoder().decode(StoredRelease.self, from: Data(bytes)) else {
+        guard let decoded = StoredRelease(storageBytes: bytes) else {
           throw .corruptStore(what: "release of round \(id)")
         }
         release = decoded

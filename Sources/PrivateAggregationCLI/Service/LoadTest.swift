@@ -25,7 +25,8 @@ struct LoadTest: AsyncParsableCommand {
       counted as survivors, coordinate by coordinate. With privacy, the release is noised on \
       purpose: exact is null and exactExplanation says why. Byte counts are the protocol \
       messages' wire bytes (clients' replies, server's messages), every attempt counted, \
-      without gRPC framing. epsilonSpent is the population's total after this round (null \
+      without gRPC framing. wallSeconds runs from the round's creation to its result (making \
+      the inputs comes before). epsilonSpent is the population's total after this round (null \
       without --population).
 
       Exit status: 0 when the round finished (with an exact sum when exact applies) or was \
@@ -103,7 +104,6 @@ struct LoadTest: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let started = ContinuousClock.now
     let configuration = try round.configuration(expectedDropout: dropout)
     let plan = try AggregationPlan(configuration)
     // The inputs and the dropout choice: reproducible with --seed (a test load, never a
@@ -122,6 +122,8 @@ struct LoadTest: AsyncParsableCommand {
     let id = round.roundID(prefix: "loadtest")
     let round = self.round
     let traffic = TrafficCounter()
+    // The round's time: from its creation to its result, without making the inputs above.
+    let started = ContinuousClock.now
 
     let report: OperatorClient<HTTP2ClientTransport.Posix>.Report = try await withGRPCClient(
       transport: try connection.clientTransport()
