@@ -46,6 +46,8 @@ let package = Package(
       pkgConfig: "zlib",
       providers: [.apt(["zlib1g-dev"])]
     ),
+    // glibc's malloc tuning, for the command's large message buffers (Linux only).
+    .systemLibrary(name: "CMalloc"),
     .systemLibrary(
       name: "CSodium",
       pkgConfig: "libsodium",
@@ -93,6 +95,7 @@ let package = Package(
         "DigitsTraining",
         "AggregationService",
         "AggregationCrypto",
+        .target(name: "CMalloc", condition: .when(platforms: [.linux])),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),

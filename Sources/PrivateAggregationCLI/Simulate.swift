@@ -174,6 +174,7 @@ struct Simulate: ParsableCommand {
   }
 
   func run() throws {
+    ProcessMemory.reuseLargeBuffers()
     if let privacy {
       try runPrivate(privacy)
       return

@@ -99,6 +99,7 @@ struct Contribute: AsyncParsableCommand {
   }
 
   func run() async throws {
+    ProcessMemory.reuseLargeBuffers()
     let token = try token()
     guard let participant = Int(token.prefix(while: \.isNumber)) else {
       throw ValidationError("the credential is not a client token (PARTICIPANT.SECRET)")

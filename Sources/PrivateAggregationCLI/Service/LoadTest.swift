@@ -104,6 +104,7 @@ struct LoadTest: AsyncParsableCommand {
   }
 
   func run() async throws {
+    ProcessMemory.reuseLargeBuffers()
     let configuration = try round.configuration(expectedDropout: dropout)
     let plan = try AggregationPlan(configuration)
     // The inputs and the dropout choice: reproducible with --seed (a test load, never a

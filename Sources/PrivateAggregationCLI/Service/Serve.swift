@@ -107,6 +107,7 @@ struct Serve: AsyncParsableCommand {
   }
 
   func run() async throws {
+    ProcessMemory.reuseLargeBuffers()
     let address = try listenAddress()
     let location = try storeLocation()
     let logger = Logger(label: "private-aggregation") { StandardErrorLogHandler(label: $0) }

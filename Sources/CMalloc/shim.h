@@ -1,0 +1,2 @@
+// glibc's mallopt (Linux only; the CLI imports this module on Linux alone).
+#include <malloc.h>
