@@ -7,8 +7,8 @@ import Testing
 
 /// A store whose writes commit and then report a failure, as when the acknowledgement of a
 /// commit is lost: the service must take the store's word over its memory.
-actor LosingStore: RoundStore {
-  private let inner: SQLiteRoundStore
+actor LosingStore: ForwardingStore {
+  nonisolated let inner: SQLiteRoundStore
   private let losing: Set<Int>
   private let losesBegin: Bool
   private var writes = 0
@@ -52,68 +52,24 @@ actor LosingStore: RoundStore {
       throw .store(operation: "commit", reason: "acknowledgement lost (test)")
     }
   }
-
-  func round(_ id: String) async throws(AggregationServiceError) -> StoredRound? {
-    try await inner.round(id)
-  }
-
-  func ledger(of population: String) async throws(AggregationServiceError) -> PrivacyLedger? {
-    try await inner.ledger(of: population)
-  }
-
-  func createRound(_ round: ServiceRoundRecord, credentialHashes: [Int: [UInt8]])
-    async throws(AggregationServiceError)
-  {
-    try await inner.createRound(round, credentialHashes: credentialHashes)
-  }
-
-  func serviceRound(_ id: String) async throws(AggregationServiceError) -> ServiceRoundState? {
-    try await inner.serviceRound(id)
-  }
-
-  func serviceRounds(population: String?) async throws(AggregationServiceError)
-    -> [ServiceRoundState]
-  {
-    try await inner.serviceRounds(population: population)
-  }
-
-  func credentialHash(roundID: String, participant: Int) async throws(AggregationServiceError)
-    -> [UInt8]?
-  {
-    try await inner.credentialHash(roundID: roundID, participant: participant)
-  }
-
-  func checkIn(roundID: String, participant: Int, atMilliseconds: Int64)
-    async throws(AggregationServiceError) -> Set<Int>
-  {
-    try await inner.checkIn(
-      roundID: roundID, participant: participant, atMilliseconds: atMilliseconds)
-  }
-
-  func failRound(_ id: String, reason: String) async throws(AggregationServiceError) {
-    try await inner.failRound(id, reason: reason)
-  }
-
-  func close() async {
-    await inner.close()
-  }
 }
 
 @Suite struct LostAcknowledgementTests {
   typealias Support = ServiceTestSupport
 
-  /// The round's begin and every third write of it commit and then fail: the check-in that
+  /// The round's begin and every second write of it commit and then fail: the check-in that
   /// began it and the submissions concerned answer `unavailable` and are retried (then
   /// answered as duplicates), the begin and phase closes concerned are taken from the store
   /// (running, a phase further, or finished), and the round releases the exact sum of all
-  /// eight clients.
+  /// eight clients. Submissions are committed in groups, so how many writes a round takes
+  /// varies from run to run; with every second one lost, at least 8 are (10–12 in runs here).
   @Test func committedWritesWhoseAcknowledgementIsLostAreNotRedone() async throws {
     let path = Support.storePath()
     defer { try? FileManager.default.removeItem(atPath: path) }
     let sqlite = try await SQLiteRoundStore.open(path: path)
-    // 8 + 8 + 8 + 8 messages, 3 closes and the finish: lose every third write.
+    // 32 messages in groups, 3 closes and the finish, and the retries: lose every second write.
     let store = LosingStore(
-      sqlite, losing: Set(stride(from: 3, through: 40, by: 3)), losesBegin: true)
+      sqlite, losing: Set(stride(from: 2, through: 40, by: 2)), losesBegin: true)
     try await Support.withInProcessService(store: store) { grpc in
       let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
       let credentials = try await operatorClient.createRound(
@@ -152,7 +108,7 @@ actor LosingStore: RoundStore {
       #expect(report.status == .finished)
       try Support.expectExactSum(report.release, survivors: Array(1...8))
     }
-    #expect(await store.lost >= 10)
+    #expect(await store.lost >= 8)
     await sqlite.close()
   }
 }

@@ -64,8 +64,7 @@ import Testing
       })
     #expect(
       phases == [
-        "collecting-keys": 1, "collecting-shares": 1, "collecting-masked-inputs": 1,
-        "collecting-unmasking-responses": 1,
+        "key-advertisement": 1, "key-shares": 1, "masked-input": 1, "unmasking": 1,
       ])
     #expect(
       try metrics.expectCounter("aggregation_payload_bytes_received_total").totalValue > 0)
@@ -157,7 +156,7 @@ import Testing
     #expect(scrape.contains("aggregation_rounds_created_total 1"))
     #expect(scrape.contains("aggregation_rounds_ended_total{status=\"finished\"} 1"))
     #expect(
-      scrape.contains("aggregation_phases_opened_total{phase=\"collecting-masked-inputs\"} 1"))
+      scrape.contains("aggregation_phases_opened_total{phase=\"masked-input\"} 1"))
     #expect(scrape.contains("aggregation_clients_dropped_total 1"))
     #expect(scrape.contains("aggregation_rpc_duration_seconds_count{method=\"Submit\"} 1"))
 

@@ -10,8 +10,9 @@ import SecureAggregation
 /// | --- | --- | --- | --- |
 /// | `aggregation_rounds_created_total` | counter | | rounds created by the operator |
 /// | `aggregation_rounds_ended_total` | counter | `status`: finished, failed, refused | rounds over |
-/// | `aggregation_phases_opened_total` | counter | `phase`: collecting-keys, … | phases opened |
+/// | `aggregation_phases_opened_total` | counter | `phase`: key-advertisement, … (``RoundPhaseName``, as logged) | phases opened |
 /// | `aggregation_clients_dropped_total` | counter | | clients that missed a phase's deadline |
+/// | `aggregation_submissions_deferred_total` | counter | | submissions answered `unavailable` because the service held its most message bytes |
 /// | `aggregation_payload_bytes_received_total` | counter | | protocol message bytes clients submitted |
 /// | `aggregation_payload_bytes_sent_total` | counter | | protocol message bytes sent to clients |
 /// | `aggregation_active_rounds` | gauge | | rounds in memory not over (each deadline tick) |
@@ -27,6 +28,7 @@ final class ServiceMetrics: Sendable {
   let factory: any MetricsFactory
   let roundsCreated: Counter
   let clientsDropped: Counter
+  let submissionsDeferred: Counter
   let payloadBytesReceived: Counter
   let payloadBytesSent: Counter
   let activeRounds: Gauge
@@ -37,6 +39,8 @@ final class ServiceMetrics: Sendable {
     self.factory = factory
     roundsCreated = Counter(label: "aggregation_rounds_created_total", factory: factory)
     clientsDropped = Counter(label: "aggregation_clients_dropped_total", factory: factory)
+    submissionsDeferred = Counter(
+      label: "aggregation_submissions_deferred_total", factory: factory)
     payloadBytesReceived = Counter(
       label: "aggregation_payload_bytes_received_total", factory: factory)
     payloadBytesSent = Counter(label: "aggregation_payload_bytes_sent_total", factory: factory)
@@ -52,6 +56,11 @@ final class ServiceMetrics: Sendable {
   func clientsDropped(_ count: Int) {
     guard count > 0 else { return }
     clientsDropped.increment(by: Int64(count))
+  }
+
+  /// Counts a submission deferred by back-pressure (``RoundService/Limits/maximumPendingBytes``).
+  func submissionDeferred() {
+    submissionsDeferred.increment()
   }
 
   /// Counts protocol message bytes a client submitted.
@@ -83,11 +92,12 @@ final class ServiceMetrics: Sendable {
     }
   }
 
-  /// Counts a phase that opened.
+  /// Counts a phase that opened, under the name the log gives it (``RoundPhaseName``), so a
+  /// dashboard and a script reading the log name phases alike.
   func phaseOpened(_ phase: AggregationServer.Phase) {
     Counter(
       label: "aggregation_phases_opened_total",
-      dimensions: [("phase", phase.rawValue.replacingOccurrences(of: " ", with: "-"))],
+      dimensions: [("phase", RoundPhaseName(phase).rawValue)],
       factory: factory
     ).increment()
   }

@@ -35,6 +35,11 @@ public struct DurableRound {
   /// SHA-256 of every message the server accepted, so that a client that retries (after a lost
   /// acknowledgement or a server restart) is answered as before instead of refused.
   private var acceptedDigests: Set<[UInt8]>
+  /// Messages the server took by ``stage(_:)`` that no write has taken yet, in order.
+  private var staged: [RoundEvent] = []
+
+  /// Whether messages wait for their commit (``takeStaged()`` or the next ``advance(isolation:)``).
+  package var hasStaged: Bool { !staged.isEmpty }
 
   /// What ``receive(_:isolation:)`` did with a message.
   public enum Receipt: Sendable, Equatable {
@@ -192,6 +197,27 @@ public struct DurableRound {
   public mutating func receive(
     _ bytes: [UInt8], isolation: isolated (any Actor)? = #isolation
   ) async throws(AggregationServiceError) -> Receipt {
+    let receipt = try stage(bytes)
+    let events = takeStaged()
+    guard !events.isEmpty else { return receipt }
+    do {
+      try await store.append(events, to: id)
+    } catch {
+      diverged = true
+      throw error
+    }
+    return receipt
+  }
+
+  /// Takes one client's reply into the server without writing it: the first half of
+  /// ``receive(_:isolation:)``, for a caller that commits many messages in one transaction
+  /// (group commit). The message is not durable, and must not be acknowledged, until the
+  /// events of ``takeStaged()`` that hold it are committed, or the next
+  /// ``advance(isolation:)`` (which writes what is staged with the close) returns. A retry of a
+  /// staged message is ``Receipt/duplicate``, and durable no sooner than its first copy.
+  ///
+  /// - Throws: as ``receive(_:isolation:)``, before anything changes.
+  package mutating func stage(_ bytes: [UInt8]) throws(AggregationServiceError) -> Receipt {
     guard !diverged else { throw .mustResume(id: id) }
     guard var server else { throw .roundNotRunning(id: id, status: RoundStatus.finished.rawValue) }
     let digest = SHA256.hash(bytes)
@@ -208,19 +234,28 @@ public struct DurableRound {
       throw .refused(error)
     }
     self.server = server
-    do {
-      try await store.append([.message(bytes)], to: id)
-    } catch {
-      diverged = true
-      throw error
-    }
+    staged.append(.message(bytes))
     acceptedDigests.insert(digest)
     answered.insert(sender)
     return .accepted
   }
 
+  /// The staged messages, in order, for the caller to append to the store in one transaction;
+  /// they are no longer staged. After a failed append, call ``markDiverged()``.
+  package mutating func takeStaged() -> [RoundEvent] {
+    defer { staged = [] }
+    return staged
+  }
+
+  /// Records that a write of this round's events failed: the value no longer matches the
+  /// store, and every later call throws ``AggregationServiceError/mustResume(id:)``.
+  package mutating func markDiverged() {
+    diverged = true
+  }
+
   /// Closes the phase and commits it: the next messages, or, after the last phase, the release
-  /// (stored, with the close, in one transaction).
+  /// (stored, with the close, in one transaction). Messages still staged (``stage(_:)``) are
+  /// written first, in the same transaction.
   ///
   /// - Throws: ``AggregationServiceError/refused(_:)`` when the server cannot close the phase
   ///   (too few answers; nothing changes), and as ``receive(_:isolation:)``.
@@ -239,7 +274,7 @@ public struct DurableRound {
     do {
       switch step {
       case .send(let messages):
-        try await store.append([.advance], to: id)
+        try await store.append(takeStaged() + [.advance], to: id)
         outbox = messages
         phaseNumber += 1
         answered = []
@@ -248,7 +283,7 @@ public struct DurableRound {
         let release = StoredRelease(
           sum: result.release.sum, mean: result.release.mean,
           survivors: result.survivors.map(\.index))
-        try await store.finish(id, appending: [.advance], release: release)
+        try await store.finish(id, appending: takeStaged() + [.advance], release: release)
         self.release = release
         self.server = nil
         outbox = []

@@ -38,6 +38,19 @@ actor RoundActor {
   private var queue: [CheckedContinuation<Void, Never>] = []
   /// Where phase changes are logged.
   private let logger: Logger
+  /// Replies staged so far (a retry of a staged reply counts too) and how many of them are
+  /// committed: a reply is acknowledged when `committedCount` reaches its ticket.
+  private var stagedCount = 0
+  private var committedCount = 0
+  /// Replies waiting for their commit: the ticket, and the fault to throw (`nil`: committed).
+  private var commitWaiters:
+    [(ticket: Int, continuation: CheckedContinuation<ServiceFault?, Never>)] =
+      []
+  /// Whether the writer task runs, and whether its append is in flight.
+  private var writing = false
+  private var inFlight = false
+  /// Phase closes waiting for the append in flight.
+  private var writeWaiters: [CheckedContinuation<Void, Never>] = []
   /// The phase the last log line named, so each change is logged once.
   private var loggedPhase: RoundPhaseName?
   /// The clients answering the open phase when it opened (all checked-in clients at first).
@@ -172,15 +185,15 @@ actor RoundActor {
 
   /// Takes one client's reply; closes the phase at once when every live client has answered.
   ///
+  /// Replies are committed in groups (group commit): each is taken into the round at once, and
+  /// acknowledged only when a store write that holds it has committed, so a client is never
+  /// told a reply was taken that a crash would lose. Replies that arrive while one write is in
+  /// flight share the next write: one transaction (and one sync to disk) for many messages.
+  ///
   /// - Throws: ``ServiceFault`` with what to tell the client.
   func submit(participant: Int, bytes: [UInt8]) async throws(ServiceFault)
     -> DurableRound.Receipt
   {
-    await lock()
-    defer { unlock() }
-    guard status == .running, var round else {
-      throw .failedPrecondition("round \(id) is \(status.rawValue), not running")
-    }
     let limit = WireFormat.maximumMessageByteCount(for: plan.secureAggregation)
     guard bytes.count <= limit else {
       throw .resourceExhausted("a message of \(bytes.count) bytes; at most \(limit)")
@@ -194,18 +207,121 @@ actor RoundActor {
     guard message.sender.index == participant else {
       throw .permissionDenied("the message's sender is not this credential's participant")
     }
+    await lock()
+    guard status == .running, var round else {
+      unlock()
+      throw .failedPrecondition("round \(id) is \(status.rawValue), not running")
+    }
     let receipt: DurableRound.Receipt
     do {
-      receipt = try await round.receive(bytes)
+      receipt = try round.stage(bytes)
       self.round = round
     } catch {
       await recover(after: error)
+      unlock()
       throw ServiceFault(error)
     }
-    if receipt == .accepted, everyoneAnswered() {
+    let phase = round.phaseNumber
+    // A retry of a staged reply waits for the same writes as its first copy.
+    if round.hasStaged { stagedCount += 1 }
+    let ticket = stagedCount
+    unlock()
+    try await awaitCommit(of: ticket)
+    // A duplicate too: its first copy's write may have committed without an acknowledgement,
+    // and the round rebuilt from the store may now hold every answer.
+    await lock()
+    if status == .running, self.round?.phaseNumber == phase, everyoneAnswered() {
       await closePhase()
     }
+    unlock()
     return receipt
+  }
+
+  // MARK: Group commit
+
+  /// Returns when the staged replies up to `ticket` are committed; throws when the write that
+  /// held them failed (the round was then rebuilt from its store, without them: the client
+  /// sends again).
+  private func awaitCommit(of ticket: Int) async throws(ServiceFault) {
+    guard ticket > committedCount else { return }
+    let outcome: ServiceFault? = await withCheckedContinuation { continuation in
+      commitWaiters.append((ticket, continuation))
+      if !writing {
+        writing = true
+        Task { await self.writeStaged() }
+      }
+    }
+    if let outcome { throw outcome }
+  }
+
+  /// The writer: while replies are staged, takes them all and appends them in one
+  /// transaction, outside the lock so that more replies are staged meanwhile. A phase close
+  /// waits for the write in flight and writes what is staged with the close.
+  private func writeStaged() async {
+    defer {
+      writing = false
+      resumeWriteWaiters()
+    }
+    while true {
+      await lock()
+      guard var round, round.hasStaged else {
+        unlock()
+        return
+      }
+      let events = round.takeStaged()
+      self.round = round
+      let through = stagedCount
+      inFlight = true
+      unlock()
+      do {
+        try await store.append(events, to: id)
+        inFlight = false
+        resumeWriteWaiters()
+        committed(through: through)
+      } catch {
+        inFlight = false
+        resumeWriteWaiters()
+        await lock()
+        self.round?.markDiverged()
+        failUncommitted(ServiceFault(error))
+        await recover(after: error)
+        // The write may have committed (a lost acknowledgement): the rebuilt round may hold
+        // every answer of its phase.
+        if status == .running, everyoneAnswered() { await closePhase() }
+        unlock()
+        return
+      }
+    }
+  }
+
+  /// Waits until no write of staged replies is in flight (a phase close calls it with the lock
+  /// held, so nothing is staged or taken meanwhile).
+  private func waitForWriteInFlight() async {
+    while inFlight {
+      await withCheckedContinuation { writeWaiters.append($0) }
+    }
+  }
+
+  private func resumeWriteWaiters() {
+    let waiters = writeWaiters
+    writeWaiters = []
+    for waiter in waiters { waiter.resume() }
+  }
+
+  /// Acknowledges every reply staged up to `count`.
+  private func committed(through count: Int) {
+    committedCount = max(committedCount, count)
+    let ready = commitWaiters.filter { $0.ticket <= committedCount }
+    commitWaiters.removeAll { $0.ticket <= committedCount }
+    for waiter in ready { waiter.continuation.resume(returning: nil) }
+  }
+
+  /// Fails every reply not yet committed (its write failed, or the round ended without it).
+  private func failUncommitted(_ fault: ServiceFault) {
+    let waiting = commitWaiters
+    commitWaiters = []
+    stagedCount = committedCount
+    for waiter in waiting { waiter.continuation.resume(returning: fault) }
   }
 
   // MARK: Deadlines
@@ -288,11 +404,14 @@ actor RoundActor {
   }
 
   private func closePhase() async {
+    // Replies in flight are committed (or failed) first; the close writes what is still staged.
+    await waitForWriteInFlight()
     guard var round else { return }
     let unanswered = unansweredCount(of: round)
     let answered = round.answered.count
     do {
       let closed = try await round.advance()
+      committed(through: stagedCount)
       metrics?.clientsDropped(unanswered)
       switch closed {
       case .send:
@@ -325,6 +444,8 @@ actor RoundActor {
   private func recover(after error: AggregationServiceError) async {
     switch error {
     case .mustResume, .store:
+      // What was staged and not committed is not in the store: those replies are sent again.
+      failUncommitted(ServiceFault(error))
       guard
         let resumed = try? await DurableRound.resume(
           id: id, store: store, identityDirectory: record.identityDirectory)
@@ -358,6 +479,7 @@ actor RoundActor {
     status = .failed
     failure = reason
     phaseDeadline = nil
+    failUncommitted(.failedPrecondition("round \(id) failed"))
     logPhase()
     signalChange()
   }

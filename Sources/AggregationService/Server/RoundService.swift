@@ -39,6 +39,11 @@ public final class RoundService: RegistrableRPCService {
     public var tick: Duration = .milliseconds(100)
     /// The most clients a round may have.
     public var maximumClients = 10_000
+    /// The most bytes of client messages the service holds at once (decoding, staged, or
+    /// waiting for their commit): a submission past it is answered `unavailable` and retried
+    /// by the client after its back-off. 256 MiB by default: 640 masked inputs of 10⁵
+    /// 32-bit values.
+    public var maximumPendingBytes = 256 << 20
 
     /// The defaults.
     public init() {}
@@ -70,7 +75,8 @@ public final class RoundService: RegistrableRPCService {
   ) {
     handler = ServiceHandler(
       store: store, registry: RoundRegistry(store: store, clock: clock, logger: logger),
-      operatorTokenHash: Credentials.hash(operatorToken), limits: limits)
+      operatorTokenHash: Credentials.hash(operatorToken), limits: limits,
+      pending: PendingMessageBytes(limit: limits.maximumPendingBytes))
   }
 
   /// The default logger: it discards everything, so a library user sees no line unless they

@@ -12,6 +12,8 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
   let registry: RoundRegistry
   let operatorTokenHash: [UInt8]
   let limits: RoundService.Limits
+  /// The client messages held at once, against ``RoundService/Limits/maximumPendingBytes``.
+  let pending: PendingMessageBytes
 
   // MARK: Operator
 
@@ -200,6 +202,15 @@ struct ServiceHandler: ServiceAPI.ServiceProtocol {
       registry.metrics.received(bytes: request.message.clientMessage.count)
       let (round, participant) = try await authenticateClient(
         request.metadata, roundID: request.message.roundID)
+      let size = request.message.clientMessage.count
+      guard pending.reserve(size) else {
+        registry.metrics.submissionDeferred()
+        throw ServiceFault(
+          code: .unavailable,
+          message: "the service holds \(pending.current) bytes of messages (at most "
+            + "\(pending.limit)); retry")
+      }
+      defer { pending.release(size) }
       let receipt = try await round.submit(
         participant: participant, bytes: Array(request.message.clientMessage))
       var response = PrivateAggregation_Service_V1_SubmitResponse()

@@ -41,6 +41,13 @@ struct Serve: AsyncParsableCommand {
   @Option(help: "The largest request a client may send, in bytes.")
   var maxMessageBytes = 64 * 1024 * 1024
 
+  @Option(
+    help: """
+      The most bytes of client messages held at once; past it a submission is answered \
+      'unavailable' and retried after the client's back-off (back-pressure).
+      """)
+  var maxPendingBytes = RoundService.Limits().maximumPendingBytes
+
   @Option(help: "Default check-in deadline of a round, in seconds.")
   var checkInDeadline = 60.0
 
@@ -88,6 +95,9 @@ struct Serve: AsyncParsableCommand {
     guard maxMessageBytes >= 1024 else {
       throw ValidationError("--max-message-bytes \(maxMessageBytes): use ≥ 1024")
     }
+    guard maxPendingBytes >= 1024 else {
+      throw ValidationError("--max-pending-bytes \(maxPendingBytes): use ≥ 1024")
+    }
     for (flag, value) in [
       ("--check-in-deadline", checkInDeadline), ("--phase-deadline", phaseDeadline),
       ("--longest-wait", longestWait),
@@ -100,6 +110,7 @@ struct Serve: AsyncParsableCommand {
   var limits: RoundService.Limits {
     var limits = RoundService.Limits()
     limits.maximumClients = maxClients
+    limits.maximumPendingBytes = maxPendingBytes
     limits.checkIn = duration(seconds: checkInDeadline)
     limits.phase = duration(seconds: phaseDeadline)
     limits.longestWait = duration(seconds: longestWait)
