@@ -70,11 +70,11 @@ run_case() {
   # The in-memory rounds: protocol only (integer inputs), and the loadtest's own pipeline
   # (float updates through the encoder, --privacy none). Wall and CPU of the whole command.
   /usr/bin/time -f "%e %U %S" -o "$work/$name-protocol.time" \
-    "$bin" simulate --clients "$clients" --length "$length" --dropout "$dropout" --seed 1 --json \
+    "$bin" simulate --clients "$clients" --length "$length" --dropout "$dropout" --seed 1 --quiet --json \
     >"$work/$name-protocol.json"
   /usr/bin/time -f "%e %U %S" -o "$work/$name-simulate.time" \
     "$bin" simulate --clients "$clients" --length "$length" --dropout "$dropout" --seed 1 \
-    --privacy none --json >"$work/$name-simulate.json"
+    --privacy none --quiet --json >"$work/$name-simulate.json"
   # Rounds 1 … ROUNDS on one server: the first grows the store's files, the later ones reuse
   # them, as a server that has run before does. Both are reported.
   start_server "$name"

@@ -216,24 +216,43 @@ public struct DurableRound {
   /// ``advance(isolation:)`` (which writes what is staged with the close) returns. A retry of a
   /// staged message is ``Receipt/duplicate``, and durable no sooner than its first copy.
   ///
+  /// - Parameters:
+  ///   - bytes: the reply as the client sent it (what the store keeps).
+  ///   - decoded: `bytes` decoded already by the caller with this round's configuration, so
+  ///     that a large masked input is not decoded twice; `nil` decodes here.
   /// - Throws: as ``receive(_:isolation:)``, before anything changes.
-  package mutating func stage(_ bytes: [UInt8]) throws(AggregationServiceError) -> Receipt {
+  package mutating func stage(_ bytes: [UInt8], decoded: ClientMessage? = nil)
+    throws(AggregationServiceError) -> Receipt
+  {
     guard !diverged else { throw .mustResume(id: id) }
-    guard var server else { throw .roundNotRunning(id: id, status: RoundStatus.finished.rawValue) }
+    guard server != nil else {
+      throw .roundNotRunning(id: id, status: RoundStatus.finished.rawValue)
+    }
     let digest = SHA256.hash(bytes)
     guard !acceptedDigests.contains(digest) else { return .duplicate }
-    let sender: ParticipantID
-    do throws(PrivateAggregationError) {
-      let message = try PrivateAggregationError.liftingProtocolError {
-        () throws(SecureAggregationError) in
-        try ClientMessage(serializedBytes: bytes, configuration: plan.secureAggregation)
+    let message: ClientMessage
+    if let decoded {
+      message = decoded
+    } else {
+      do throws(SecureAggregationError) {
+        message = try ClientMessage(serializedBytes: bytes, configuration: plan.secureAggregation)
+      } catch {
+        throw .refused(.secureAggregation(error))
       }
+    }
+    // The server is moved out while it takes the message, so its running sum is updated in
+    // place (a copy left behind would make the sum copy itself on every masked input); a
+    // refused message leaves it unchanged, and it goes back either way.
+    guard var server = server.take() else {
+      throw .roundNotRunning(id: id, status: RoundStatus.finished.rawValue)
+    }
+    defer { self.server = server }
+    do throws(PrivateAggregationError) {
       try server.receive(message)
-      sender = message.sender
     } catch {
       throw .refused(error)
     }
-    self.server = server
+    let sender = message.sender
     staged.append(.message(bytes))
     acceptedDigests.insert(digest)
     answered.insert(sender)

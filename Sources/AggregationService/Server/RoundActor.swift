@@ -214,7 +214,7 @@ actor RoundActor {
     }
     let receipt: DurableRound.Receipt
     do {
-      receipt = try round.stage(bytes)
+      receipt = try round.stage(bytes, decoded: message)
       self.round = round
     } catch {
       await recover(after: error)
