@@ -273,7 +273,7 @@ public struct DurableRound {
   }
 
   /// Closes the phase and commits it: the next messages, or, after the last phase, the release
-  /// (stored, with the close, in one transaction). Messages still staged (``stage(_:)``) are
+  /// (stored, with the close, in one transaction). Messages still staged (`stage(_:)`) are
   /// written first, in the same transaction.
   ///
   /// - Throws: ``AggregationServiceError/refused(_:)`` when the server cannot close the phase
