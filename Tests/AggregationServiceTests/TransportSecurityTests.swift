@@ -144,6 +144,45 @@ import Testing
     }
   }
 
+  /// A refused certificate is not retried: under a policy that would retry `unavailable` for
+  /// a minute, a client trusting another authority fails at once (well within 10 s), with a
+  /// message that names the TLS handshake. (Mutation: retrying it like any `unavailable`
+  /// keeps the call going past 10 s and fails this test.)
+  @Test func aRefusedCertificateIsNotRetried() async throws {
+    try await Self.withServer(security: try Self.serverTLS()) { port in
+      let other = ClientSecurity.tls(trustRootsPath: try Self.pem("other-ca.pem"))
+      let transport = try ServiceTransport.makeClient(
+        connectingTo: try ServiceEndpoint(host: "127.0.0.1", port: port), security: other)
+      var patient = RetryPolicy()
+      patient.initialBackoff = .milliseconds(50)
+      patient.maximumBackoff = .milliseconds(200)
+      patient.giveUpAfter = .seconds(60)
+      let clock = ContinuousClock()
+      let started = clock.now
+      let attempt = Task {
+        try await withGRPCClient(transport: transport) { grpc in
+          _ = try await OperatorClient(
+            wrapping: grpc, operatorToken: Support.operatorToken, retry: patient
+          ).createRound(id: "r", configuration: Support.configuration())
+        }
+      }
+      let watchdog = Task {
+        try await Task.sleep(for: .seconds(10))
+        attempt.cancel()
+      }
+      let result = await attempt.result
+      watchdog.cancel()
+      #expect(clock.now - started < .seconds(10))
+      guard case .failure(let error as AggregationServiceError) = result,
+        case .service(_, let message) = error
+      else {
+        Issue.record("expected a service error, got \(result)")
+        return
+      }
+      #expect(message.contains("TLS handshake"))
+    }
+  }
+
   /// A plaintext client cannot talk to a TLS server.
   @Test func aPlaintextClientCannotTalkToATLSServer() async throws {
     try await Self.withServer(security: try Self.serverTLS()) { port in
