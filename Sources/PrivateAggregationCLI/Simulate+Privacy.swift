@@ -26,26 +26,16 @@ extension Simulate {
     if modulus != nil {
       throw ValidationError("--privacy works modulo 2^B: use --bits, not --modulus")
     }
-    if privacy == .none {
-      if epsilon != nil || noiseMultiplier != nil {
-        throw ValidationError("--privacy none adds no noise: drop --epsilon / --noise-multiplier")
-      }
-    } else if (epsilon == nil) == (noiseMultiplier == nil) {
-      throw ValidationError(
-        "--privacy \(privacy.name) needs exactly one of --epsilon E or --noise-multiplier Z")
-    }
+    try PrivacyMode.validateNoise(privacy, epsilon: epsilon, noiseMultiplier: noiseMultiplier)
     if accountant == .analytic && privacy != .central {
       throw ValidationError("--accountant analytic is for --privacy central (one release)")
     }
   }
 
   func privateConfiguration(_ privacy: PrivacyMode) -> PrivateAggregationConfiguration {
-    var configuration = PrivateAggregationConfiguration(
-      clientCount: clients, dimension: length, clipBound: clip ?? 1, privacy: privacy,
-      noise: epsilon.map(NoiseLevel.targetEpsilon)
-        ?? noiseMultiplier.map(NoiseLevel.noiseMultiplier))
-    configuration.bits = bits ?? 32
-    configuration.delta = delta ?? 1e-5
+    var configuration = PrivateAggregationConfiguration.fromFlags(
+      clients: clients, length: length, clip: clip, privacy: privacy, epsilon: epsilon,
+      noiseMultiplier: noiseMultiplier, bits: bits, delta: delta)
     configuration.colludingClients =
       corruptedClients ?? Int(((corrupted ?? 0.05) * Double(clients)).rounded(.down))
     configuration.expectedDropoutRate = min(dropout, 0.49)
@@ -158,6 +148,42 @@ extension Simulate {
           expected))
     }
     return lines.joined(separator: "\n")
+  }
+}
+
+extension PrivateAggregationConfiguration {
+  /// The configuration that the flags `simulate --privacy`, `round create` and `loadtest`
+  /// share give, with their defaults (clip 1, 32 bits, δ = 10⁻⁵); each command then sets what
+  /// is its own (colluding clients, expected dropout, …).
+  static func fromFlags(
+    clients: Int, length: Int, clip: Double?, privacy: PrivacyMode, epsilon: Double?,
+    noiseMultiplier: Double?, bits: Int?, delta: Double?
+  ) -> PrivateAggregationConfiguration {
+    var configuration = PrivateAggregationConfiguration(
+      clientCount: clients, dimension: length, clipBound: clip ?? 1, privacy: privacy,
+      noise: epsilon.map(NoiseLevel.targetEpsilon)
+        ?? noiseMultiplier.map(NoiseLevel.noiseMultiplier))
+    configuration.bits = bits ?? 32
+    configuration.delta = delta ?? 1e-5
+    return configuration
+  }
+}
+
+extension PrivacyMode {
+  /// Checks the noise flags against `--privacy`: none takes neither `--epsilon` nor
+  /// `--noise-multiplier`; every other mode exactly one of them (`simulate`, `round create`,
+  /// `loadtest`).
+  static func validateNoise(_ privacy: PrivacyMode, epsilon: Double?, noiseMultiplier: Double?)
+    throws(ValidationError)
+  {
+    if privacy == .none {
+      if epsilon != nil || noiseMultiplier != nil {
+        throw ValidationError("--privacy none adds no noise: drop --epsilon / --noise-multiplier")
+      }
+    } else if (epsilon == nil) == (noiseMultiplier == nil) {
+      throw ValidationError(
+        "--privacy \(privacy.name) needs exactly one of --epsilon E or --noise-multiplier Z")
+    }
   }
 }
 

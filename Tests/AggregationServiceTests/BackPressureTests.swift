@@ -38,38 +38,27 @@ import Testing
     let path = Support.storePath()
     defer { try? FileManager.default.removeItem(atPath: path) }
     let store = try await SQLiteRoundStore.open(path: path)
-    let clock = TestClock()
-    let transport = InProcessTransport()
     var limits = Support.limits
     limits.maximumPendingBytes = 1
-    let service = ServiceMetrics.$factoryOverride.withValue(metrics) {
-      RoundService(
-        store: store, operatorToken: Support.operatorToken, limits: limits,
-        clock: { clock.now() })
-    }
-    let server = GRPCServer(transport: transport.server, services: [service])
-    let release = try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask { try await server.serve() }
-      group.addTask { try await service.run() }
-      defer { group.cancelAll() }
-      return try await withGRPCClient(transport: transport.client) { grpc in
-        let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
-        let credentials = try await operatorClient.createRound(
-          id: "burst", configuration: Support.configuration())
-        var retry = RetryPolicy()
-        retry.initialBackoff = .milliseconds(1)
-        retry.maximumBackoff = .milliseconds(10)
-        let client = AggregationServiceClient(wrapping: grpc, retry: retry)
-        try await withThrowingDiscardingTaskGroup { clients in
-          for credential in credentials {
-            clients.addTask {
-              _ = try await client.contribute(
-                update: Support.update(credential.participant), to: credential)
-            }
+    let release = try await Support.withInProcessService(
+      store: store, limits: limits, metrics: metrics
+    ) { grpc in
+      let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
+      let credentials = try await operatorClient.createRound(
+        id: "burst", configuration: Support.configuration())
+      var retry = RetryPolicy()
+      retry.initialBackoff = .milliseconds(1)
+      retry.maximumBackoff = .milliseconds(10)
+      let client = AggregationServiceClient(wrapping: grpc, retry: retry)
+      try await withThrowingDiscardingTaskGroup { clients in
+        for credential in credentials {
+          clients.addTask {
+            _ = try await client.contribute(
+              update: Support.update(credential.participant), to: credential)
           }
         }
-        return try await operatorClient.report(of: "burst", wait: .seconds(5)).release
       }
+      return try await operatorClient.report(of: "burst", wait: .seconds(5)).release
     }
     await store.close()
     try Support.expectExactSum(release, survivors: Array(1...8))

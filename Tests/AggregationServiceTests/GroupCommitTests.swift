@@ -23,7 +23,7 @@ actor GatedStore: ForwardingStore {
 
   init(_ inner: SQLiteRoundStore) { self.inner = inner }
 
-  func close(gate: Void = ()) { open = false }
+  func closeGate() { open = false }
 
   func openGate() {
     open = true
@@ -117,7 +117,7 @@ final class AcknowledgementCount: Sendable {
       replies[participant] = try client.respond(to: message).serializedBytes()
     }
 
-    await store.close(gate: ())
+    await store.closeGate()
     let acknowledged = AcknowledgementCount()
     let first = Self.submitting(replies[1] ?? [], from: 1, to: round, counting: acknowledged)
     guard await store.waitUntilBlocked(within: .seconds(10)) else {

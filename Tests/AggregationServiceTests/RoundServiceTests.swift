@@ -202,49 +202,10 @@ import Testing
     let store = try await SQLiteRoundStore.open(path: path)
     let clock = TestClock()
     try await Support.withInProcessService(store: store, clock: clock) { grpc in
-      let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
-      let credentials = try await operatorClient.createRound(
-        id: "drop", configuration: Support.configuration(), phaseDeadline: .seconds(4))
-      let silent = credentials[7]
-      let client = AggregationServiceClient(wrapping: grpc)
-      async let outcomes = withThrowingTaskGroup(
-        of: AggregationServiceClient<InProcessTransport.Client>.Outcome.self
-      ) { group in
-        for credential in credentials.prefix(7) {
-          group.addTask {
-            try await client.contribute(
-              update: Support.update(credential.participant), to: credential)
-          }
-        }
-        return try await group.reduce(into: []) { $0.append($1) }
-      }
-      // Client 8 by hand: check in, answer phases 1 and 2, then nothing.
-      let plan = try AggregationPlan(Support.configuration())
-      var eight = try PrivateAggregationClient(
-        plan: plan, id: try #require(ParticipantID(8)), update: Support.update(8))
-      _ = try await Support.checkIn(grpc, round: "drop", token: silent.token)
-      for answered in 0..<2 {
-        let message = try Support.serverMessage(
-          try await Support.next(grpc, round: "drop", token: silent.token, answered: answered))
-        _ = try await Support.submit(
-          grpc, round: "drop", token: silent.token,
-          bytes: try eight.respond(to: message).serializedBytes())
-      }
-      // The seven answer the masked-input phase; then its deadline passes.
-      var waited = 0
-      while true {
-        let report = try await operatorClient.report(of: "drop")
-        if report.phase == 3, report.answered == 7 { break }
-        waited += 1
-        try #require(waited < 1000, "the seven never answered phase 3")
-        try await Task.sleep(for: .milliseconds(20))
-      }
-      clock.advance(by: .seconds(5))
-      #expect(try await outcomes == Array(repeating: .finished(answeredPhases: 4), count: 7))
-      let report = try await operatorClient.report(of: "drop", wait: .seconds(5))
-      #expect(report.status == .finished)
+      let (report, silent) = try await Support.runRoundWithSilentClient(
+        grpc, clock: clock, round: "drop", silentAfter: 2)
       try Support.expectExactSum(report.release, survivors: Array(1...7))
-      let late = try await Support.next(grpc, round: "drop", token: silent.token, answered: 2)
+      let late = try await Support.next(grpc, round: "drop", token: silent, answered: 2)
       #expect(late.outcome == .dropped(true))
     }
     await store.close()
@@ -261,47 +222,8 @@ import Testing
     let store = try await SQLiteRoundStore.open(path: path)
     let clock = TestClock()
     try await Support.withInProcessService(store: store, clock: clock) { grpc in
-      let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
-      let round = "silent-\(silentAfter)"
-      let credentials = try await operatorClient.createRound(
-        id: round, configuration: Support.configuration(), phaseDeadline: .seconds(4))
-      let silent = credentials[7]
-      let client = AggregationServiceClient(wrapping: grpc)
-      async let outcomes = withThrowingTaskGroup(
-        of: AggregationServiceClient<InProcessTransport.Client>.Outcome.self
-      ) { group in
-        for credential in credentials.prefix(7) {
-          group.addTask {
-            try await client.contribute(
-              update: Support.update(credential.participant), to: credential)
-          }
-        }
-        return try await group.reduce(into: []) { $0.append($1) }
-      }
-      let plan = try AggregationPlan(Support.configuration())
-      var eight = try PrivateAggregationClient(
-        plan: plan, id: try #require(ParticipantID(8)), update: Support.update(8))
-      _ = try await Support.checkIn(grpc, round: round, token: silent.token)
-      for answered in 0..<silentAfter {
-        let message = try Support.serverMessage(
-          try await Support.next(grpc, round: round, token: silent.token, answered: answered))
-        _ = try await Support.submit(
-          grpc, round: round, token: silent.token,
-          bytes: try eight.respond(to: message).serializedBytes())
-      }
-      // The seven answer the phase client 8 is silent in; then its deadline passes.
-      var waited = 0
-      while true {
-        let report = try await operatorClient.report(of: round)
-        if report.phase == silentAfter + 1, report.answered == 7 { break }
-        waited += 1
-        try #require(waited < 1000, "the seven never answered phase \(silentAfter + 1)")
-        try await Task.sleep(for: .milliseconds(20))
-      }
-      clock.advance(by: .seconds(5))
-      #expect(try await outcomes == Array(repeating: .finished(answeredPhases: 4), count: 7))
-      let report = try await operatorClient.report(of: round, wait: .seconds(5))
-      #expect(report.status == .finished)
+      let (report, _) = try await Support.runRoundWithSilentClient(
+        grpc, clock: clock, round: "silent-\(silentAfter)", silentAfter: silentAfter)
       try Support.expectExactSum(
         report.release, survivors: silentAfter == 3 ? Array(1...8) : Array(1...7))
     }

@@ -30,20 +30,9 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: path) }
     let store = try await SQLiteRoundStore.open(path: path)
     let clock = TestClock()
-    let transport = InProcessTransport()
-    let service = ServiceMetrics.$factoryOverride.withValue(metrics) {
-      RoundService(
-        store: store, operatorToken: Support.operatorToken, limits: Support.limits,
-        clock: { clock.now() })
-    }
-    let server = GRPCServer(transport: transport.server, services: [service])
-    try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask { try await server.serve() }
-      group.addTask { try await service.run() }
-      defer { group.cancelAll() }
-      try await withGRPCClient(transport: transport.client) { grpc in
-        try await Self.runRoundWithSilentClient(grpc, clock: clock)
-      }
+    try await Support.withInProcessService(store: store, clock: clock, metrics: metrics) { grpc in
+      _ = try await Support.runRoundWithSilentClient(
+        grpc, clock: clock, round: "drop", silentAfter: 2)
     }
     await store.close()
 
@@ -75,51 +64,6 @@ import Testing
       })
     #expect(methods.isSuperset(of: ["CreateRound", "CheckIn", "Next", "Submit", "GetResult"]))
     #expect(try metrics.expectGauge("aggregation_active_rounds").values.contains(1))
-  }
-
-  /// The round of `aSilentClientIsDroppedAtThePhaseDeadline` (RoundServiceTests).
-  static func runRoundWithSilentClient(
-    _ grpc: GRPCClient<InProcessTransport.Client>, clock: TestClock
-  ) async throws {
-    let operatorClient = OperatorClient(wrapping: grpc, operatorToken: Support.operatorToken)
-    let credentials = try await operatorClient.createRound(
-      id: "drop", configuration: Support.configuration(), phaseDeadline: .seconds(4))
-    let silent = credentials[7]
-    let client = AggregationServiceClient(wrapping: grpc)
-    async let outcomes = withThrowingTaskGroup(
-      of: AggregationServiceClient<InProcessTransport.Client>.Outcome.self
-    ) { group in
-      for credential in credentials.prefix(7) {
-        group.addTask {
-          try await client.contribute(
-            update: Support.update(credential.participant), to: credential)
-        }
-      }
-      return try await group.reduce(into: []) { $0.append($1) }
-    }
-    let plan = try AggregationPlan(Support.configuration())
-    var eight = try PrivateAggregationClient(
-      plan: plan, id: try #require(ParticipantID(8)), update: Support.update(8))
-    _ = try await Support.checkIn(grpc, round: "drop", token: silent.token)
-    for answered in 0..<2 {
-      let message = try Support.serverMessage(
-        try await Support.next(grpc, round: "drop", token: silent.token, answered: answered))
-      _ = try await Support.submit(
-        grpc, round: "drop", token: silent.token,
-        bytes: try eight.respond(to: message).serializedBytes())
-    }
-    var waited = 0
-    while true {
-      let report = try await operatorClient.report(of: "drop")
-      if report.phase == 3, report.answered == 7 { break }
-      waited += 1
-      try #require(waited < 1000, "the seven never answered phase 3")
-      try await Task.sleep(for: .milliseconds(20))
-    }
-    clock.advance(by: .seconds(5))
-    #expect(try await outcomes == Array(repeating: .finished(answeredPhases: 4), count: 7))
-    let report = try await operatorClient.report(of: "drop", wait: .seconds(5))
-    #expect(report.status == .finished)
   }
 
   // MARK: The endpoint

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import GRPCCore
 import GRPCInProcessTransport
@@ -70,17 +71,71 @@ enum ServiceTestSupport {
     }
   }
 
+  /// Runs round `round`: clients 1…7 contribute, client 8 (by hand) checks in and answers
+  /// `silentAfter` phases, then goes silent; once the seven have answered the phase it is
+  /// silent in, `clock` passes that phase's deadline. Expects the seven to finish all four
+  /// phases and the round to finish; returns the round's report and client 8's token.
+  static func runRoundWithSilentClient(
+    _ grpc: GRPCClient<InProcessTransport.Client>, clock: TestClock, round: String,
+    silentAfter: Int
+  ) async throws -> (report: OperatorClient<InProcessTransport.Client>.Report, silent: String) {
+    let operatorClient = OperatorClient(wrapping: grpc, operatorToken: operatorToken)
+    let credentials = try await operatorClient.createRound(
+      id: round, configuration: configuration(), phaseDeadline: .seconds(4))
+    let silent = credentials[7]
+    let client = AggregationServiceClient(wrapping: grpc)
+    async let outcomes = withThrowingTaskGroup(
+      of: AggregationServiceClient<InProcessTransport.Client>.Outcome.self
+    ) { group in
+      for credential in credentials.prefix(7) {
+        group.addTask {
+          try await client.contribute(update: update(credential.participant), to: credential)
+        }
+      }
+      return try await group.reduce(into: []) { $0.append($1) }
+    }
+    let plan = try AggregationPlan(configuration())
+    var eight = try PrivateAggregationClient(
+      plan: plan, id: try #require(ParticipantID(8)), update: update(8))
+    _ = try await checkIn(grpc, round: round, token: silent.token)
+    for answered in 0..<silentAfter {
+      let message = try serverMessage(
+        try await next(grpc, round: round, token: silent.token, answered: answered))
+      _ = try await submit(
+        grpc, round: round, token: silent.token,
+        bytes: try eight.respond(to: message).serializedBytes())
+    }
+    // The seven answer the phase client 8 is silent in; then its deadline passes.
+    var waited = 0
+    while true {
+      let report = try await operatorClient.report(of: round)
+      if report.phase == silentAfter + 1, report.answered == 7 { break }
+      waited += 1
+      try #require(waited < 1000, "the seven never answered phase \(silentAfter + 1)")
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    clock.advance(by: .seconds(5))
+    #expect(try await outcomes == Array(repeating: .finished(answeredPhases: 4), count: 7))
+    let report = try await operatorClient.report(of: round, wait: .seconds(5))
+    #expect(report.status == .finished)
+    return (report, silent.token)
+  }
+
   /// Runs `body` against a service on `store` over the in-process transport, with the
   /// deadline loop running on `clock` (which only the test moves); tears all down afterwards.
+  /// With `metrics`, the service counts into that factory instead of the global one.
   static func withInProcessService<Result: Sendable>(
     store: any RoundStore, clock: TestClock = TestClock(),
+    limits: RoundService.Limits = limits, metrics: (any MetricsFactory)? = nil,
     logger: Logger = RoundService.quietLogger,
     _ body: (GRPCClient<InProcessTransport.Client>) async throws -> Result
   ) async throws -> Result {
     let transport = InProcessTransport()
-    let service = RoundService(
-      store: store, operatorToken: operatorToken, limits: limits, clock: { clock.now() },
-      logger: logger)
+    let service = ServiceMetrics.$factoryOverride.withValue(metrics) {
+      RoundService(
+        store: store, operatorToken: operatorToken, limits: limits, clock: { clock.now() },
+        logger: logger)
+    }
     let server = GRPCServer(transport: transport.server, services: [service])
     return try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await server.serve() }

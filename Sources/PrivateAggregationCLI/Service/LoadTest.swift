@@ -165,7 +165,7 @@ struct LoadTest: AsyncParsableCommand {
       }
       return report
     }
-    let wallSeconds = Self.seconds(ContinuousClock.now - started)
+    let wallSeconds = (ContinuousClock.now - started) / .seconds(1)
 
     var fields: [String: Any] = [
       "roundID": id, "clients": clients,
@@ -224,10 +224,5 @@ struct LoadTest: AsyncParsableCommand {
       guard units.isFinite, abs(units) < 0x1p62, Int64(units) == expected else { return false }
     }
     return true
-  }
-
-  static func seconds(_ duration: Duration) -> Double {
-    let (seconds, attoseconds) = duration.components
-    return Double(seconds) + Double(attoseconds) / 1e18
   }
 }

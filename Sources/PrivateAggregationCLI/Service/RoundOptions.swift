@@ -60,14 +60,7 @@ struct RoundOptions: ParsableArguments {
       throw ValidationError("--clients \(clients) is out of range; use 2...65535")
     }
     guard length >= 1 else { throw ValidationError("--length \(length): use at least 1") }
-    if privacy == .none {
-      if epsilon != nil || noiseMultiplier != nil {
-        throw ValidationError("--privacy none adds no noise: drop --epsilon / --noise-multiplier")
-      }
-    } else if (epsilon == nil) == (noiseMultiplier == nil) {
-      throw ValidationError(
-        "--privacy \(privacy.name) needs exactly one of --epsilon E or --noise-multiplier Z")
-    }
+    try PrivacyMode.validateNoise(privacy, epsilon: epsilon, noiseMultiplier: noiseMultiplier)
     if (population == nil) != (budget == nil) {
       throw ValidationError("--population and --budget go together")
     }
@@ -86,12 +79,9 @@ struct RoundOptions: ParsableArguments {
   /// The configuration these options describe, for a round expecting `expectedDropout` of its
   /// clients to drop; its plan is checked.
   func configuration(expectedDropout: Double = 0.05) throws -> PrivateAggregationConfiguration {
-    var configuration = PrivateAggregationConfiguration(
-      clientCount: clients, dimension: length, clipBound: clip ?? 1, privacy: privacy,
-      noise: epsilon.map(NoiseLevel.targetEpsilon)
-        ?? noiseMultiplier.map(NoiseLevel.noiseMultiplier))
-    configuration.bits = bits ?? 32
-    configuration.delta = delta ?? 1e-5
+    var configuration = PrivateAggregationConfiguration.fromFlags(
+      clients: clients, length: length, clip: clip, privacy: privacy, epsilon: epsilon,
+      noiseMultiplier: noiseMultiplier, bits: bits, delta: delta)
     configuration.colludingClients = Int((0.05 * Double(clients)).rounded(.down))
     configuration.expectedDropoutRate = min(max(expectedDropout, 0.05), 0.49)
     configuration.threshold = threshold
