@@ -93,6 +93,62 @@ import Testing
     }
   }
 
+  /// A refused message changes nothing: client 1's second, different key advertisement
+  /// (equivocation) and bytes that do not decode are refused, and the round then takes every
+  /// other reply and releases the exact sum of all eight. (Mutation: not putting the server
+  /// back after a refusal leaves the round without one and fails this test.)
+  @Test(arguments: TestStoreKind.available)
+  func aRefusedMessageLeavesTheRoundAsItWas(kind: TestStoreKind) async throws {
+    let configuration = Self.configuration(privacy: .none)
+    let release = try await TestStore.with(kind) { location in
+      let store = try await location.open()
+      var round = try await DurableRound.begin(
+        id: "refusals", configuration: configuration, store: store)
+      var clients: [ParticipantID: PrivateAggregationClient] = [:]
+      for participant in round.plan.secureAggregation.participantIDs {
+        clients[participant] = try PrivateAggregationClient(
+          plan: round.plan, id: participant, update: Self.update(participant))
+      }
+      var messages = round.start()
+      var refusalsSent = false
+      while true {
+        for message in messages {
+          guard let reply = try clients[message.recipient]?.respond(to: message) else { continue }
+          try await round.receive(reply.serializedBytes())
+          guard !refusalsSent else { continue }
+          refusalsSent = true
+          // Another client 1 with other keys: the same sender, other bytes, same phase.
+          var twin = try PrivateAggregationClient(
+            plan: round.plan, id: message.recipient, update: Self.update(message.recipient))
+          let equivocation = try twin.respond(to: message).serializedBytes()
+          await #expect(throws: AggregationServiceError.self) {
+            try await round.receive(equivocation)
+          }
+          await #expect(throws: AggregationServiceError.self) {
+            try await round.receive([0xff, 0x00, 0x13])
+          }
+        }
+        let step = try await round.advance()
+        if case .finished(let release) = step {
+          await store.close()
+          return release
+        }
+        guard case .send(let next) = step else { continue }
+        messages = next
+      }
+    }
+    let plan = try AggregationPlan(configuration)
+    let everyone = plan.secureAggregation.participantIDs
+    #expect(release.survivors == everyone.map(\.index))
+    let bound = try #require(plan.quantizationErrorBound)
+    let truth = (0..<16).map { coordinate in
+      everyone.map { Self.update($0)[coordinate] }.reduce(0, +)
+    }
+    for (released, exact) in zip(release.sum, truth) {
+      #expect(abs(released - exact) <= bound)
+    }
+  }
+
   /// With central noise, a round resumed after every message releases one noised sum; reading
   /// the round again returns that stored release, never a new draw.
   @Test(arguments: TestStoreKind.available)
