@@ -15,7 +15,8 @@ public enum AggregationServiceError: Error, Equatable, Sendable {
   case duplicateRound(String)
   /// The round is not running (it is `status`), so it takes no messages.
   case roundNotRunning(id: String, status: String)
-  /// The round would take its population's ε from `spent` to `wouldBe`, above `budget`: it was
+  /// The round would take its population's ε from `spent` (what its ledger was charged, with
+  /// the rounds it has reserved and not yet released) to `wouldBe`, above `budget`: it was
   /// refused before it started and nothing was charged.
   case budgetExceeded(population: String, budget: Double, spent: Double, wouldBe: Double)
   /// The population exists with another budget or δ; a population's budget and δ are fixed by

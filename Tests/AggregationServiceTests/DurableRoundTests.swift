@@ -28,10 +28,11 @@ import Testing
   /// counted in `crashAfter` (a running count of accepted messages and advances).
   static func run(
     id: String, configuration: PrivateAggregationConfiguration, in location: TestStore,
-    crashAfter crashes: Set<Int>
+    population: (name: String, budget: Double)? = nil, crashAfter crashes: Set<Int>
   ) async throws -> StoredRelease {
     var store = try await location.open()
-    var round = try await DurableRound.begin(id: id, configuration: configuration, store: store)
+    var round = try await DurableRound.begin(
+      id: id, configuration: configuration, population: population, store: store)
     var clients: [ParticipantID: PrivateAggregationClient] = [:]
     for participant in round.plan.secureAggregation.participantIDs {
       clients[participant] = try PrivateAggregationClient(
@@ -169,8 +170,12 @@ import Testing
     }
   }
 
-  /// A population's budget pays for one round of ε = 1 out of 1.2, not two: the second is
-  /// refused before it starts, also after the store is reopened, and nothing is charged for it.
+  /// A population's budget pays for one round of ε = 1 out of 1.2, not two. The first round
+  /// reserves its privacy when it begins, and the ledger is charged only by its release: while
+  /// it runs the ledger holds nothing, yet the second round is refused before it starts (the
+  /// reservation counts), also after the store is reopened; once the first releases, the
+  /// ledger holds exactly that round, at the ε the configuration targets, and a third is
+  /// refused too. Nothing is charged for a refused round.
   @Test(arguments: TestStoreKind.available)
   func theBudgetRefusesARoundBeforeItStarts(kind: TestStoreKind) async throws {
     try await TestStore.with(kind) { location in
@@ -178,22 +183,55 @@ import Testing
       var store = try await location.open()
       _ = try await DurableRound.begin(
         id: "first", configuration: configuration, population: ("P", 1.2), store: store)
+      #expect(try await store.ledger(of: "P")?.roundsRecorded == 0)
       await store.close()
       store = try await location.open()
+      func isRefusal(_ error: any Error) -> Bool {
+        guard
+          case .budgetExceeded(let population, let budget, let spent, let wouldBe) =
+            error as? AggregationServiceError
+        else { return false }
+        // `spent` counts the first round's ε (1, as configured), reserved or charged.
+        return population == "P" && budget == 1.2 && spent > 0.9 && spent <= 1 + 1e-9
+          && wouldBe > 1.2
+      }
       await #expect {
         _ = try await DurableRound.begin(
           id: "second", configuration: configuration, population: ("P", 1.2), store: store)
-      } throws: { error in
-        guard
-          case .budgetExceeded(let population, let budget, _, let wouldBe) =
-            error as? AggregationServiceError
-        else { return false }
-        return population == "P" && budget == 1.2 && wouldBe > 1.2
+      } throws: { isRefusal($0) }
+      #expect(try await store.ledger(of: "P")?.roundsRecorded == 0)
+      #expect(try await store.round("second")?.status == .refused)
+      await store.close()
+      // The first round runs to its release in its own store (a resumed process), which charges.
+      let resumed = try await location.open()
+      var round = try await DurableRound.resume(id: "first", store: resumed)
+      var clients: [ParticipantID: PrivateAggregationClient] = [:]
+      for participant in round.plan.secureAggregation.participantIDs {
+        clients[participant] = try PrivateAggregationClient(
+          plan: round.plan, id: participant, update: Self.update(participant))
       }
+      var messages = round.outbox
+      finishing: while true {
+        for message in messages {
+          if let reply = try clients[message.recipient]?.respond(to: message) {
+            try await round.receive(reply.serializedBytes())
+          }
+        }
+        switch try await round.advance() {
+        case .send(let next): messages = next
+        case .finished: break finishing
+        }
+      }
+      await resumed.close()
+      store = try await location.open()
       let ledger = try #require(try await store.ledger(of: "P"))
       #expect(ledger.roundsRecorded == 1)
-      #expect(ledger.epsilon.epsilon <= 1.0 + 1e-9)
-      #expect(try await store.round("second")?.status == .refused)
+      #expect(ledger.epsilon.epsilon > 0.9 && ledger.epsilon.epsilon <= 1.0 + 1e-9)
+      await #expect {
+        _ = try await DurableRound.begin(
+          id: "third", configuration: configuration, population: ("P", 1.2), store: store)
+      } throws: { isRefusal($0) }
+      #expect(try await store.ledger(of: "P")?.roundsRecorded == 1)
       await #expect(
         throws: AggregationServiceError.roundNotRunning(id: "second", status: "refused")
       ) {
@@ -215,7 +253,10 @@ import Testing
       async let b: Bool = Self.begins(id: "b", configuration: configuration, store: second)
       let outcomes = try await [a, b]
       #expect(outcomes.filter { $0 }.count == 1)
-      #expect(try await first.ledger(of: "P")?.roundsRecorded == 1)
+      // Reserved, not charged: the ledger is charged by a release.
+      #expect(try await first.ledger(of: "P")?.roundsRecorded == 0)
+      let rounds = [try await first.round("a"), try await first.round("b")]
+      #expect(Set(rounds.compactMap { $0?.status }) == [.refused, .running])
       await first.close()
       await second.close()
     }

@@ -81,20 +81,30 @@ import Testing
   }
 
   /// Failing a running round stops it for good: its status is failed, its log and noise key
-  /// are erased, it cannot be resumed, and its ledger charge stays.
+  /// are erased, and it cannot be resumed. It released nothing, so nothing is charged, and its
+  /// reservation ends: a budget of ε = 1.2 that refused a second round of ε = 1 while it ran
+  /// admits one once it failed.
   @Test(arguments: TestStoreKind.available)
-  func aFailedRoundIsErasedAndStaysCharged(kind: TestStoreKind) async throws {
+  func aFailedRoundIsErasedAndNotCharged(kind: TestStoreKind) async throws {
     try await TestStore.with(kind) { location in
       let store = try await location.open()
       var configuration = Support.configuration()
       configuration.privacy = .central
       configuration.noise = .targetEpsilon(1)
       let record = ServiceRoundRecord(
-        id: "f", configuration: configuration, population: "P", budget: 2,
+        id: "f", configuration: configuration, population: "P", budget: 1.2,
         createdMilliseconds: 0, checkInDeadlineMilliseconds: 0, phaseMilliseconds: 1)
       try await store.createRound(record, credentialHashes: [:])
       var round = try await DurableRound.begin(
-        id: "f", configuration: configuration, population: ("P", 2), store: store)
+        id: "f", configuration: configuration, population: ("P", 1.2), store: store)
+      await #expect {
+        _ = try await DurableRound.begin(
+          id: "g", configuration: configuration, population: ("P", 1.2), store: store)
+      } throws: { error in
+        guard case .budgetExceeded(_, _, let spent, _) = error as? AggregationServiceError
+        else { return false }
+        return spent > 0.5  // f's reservation, though the ledger was charged nothing
+      }
       let plan = round.plan
       var client = try PrivateAggregationClient(
         plan: plan, id: try #require(round.outbox.first?.recipient), update: Support.update(1))
@@ -112,7 +122,12 @@ import Testing
       await #expect(throws: AggregationServiceError.roundNotRunning(id: "f", status: "failed")) {
         _ = try await DurableRound.resume(id: "f", store: store)
       }
-      #expect(try await store.ledger(of: "P")?.roundsRecorded == 1)
+      let ledger = try #require(try await store.ledger(of: "P"))
+      #expect(ledger.roundsRecorded == 0)
+      #expect(ledger.epsilon.epsilon == 0)
+      _ = try await DurableRound.begin(
+        id: "h", configuration: configuration, population: ("P", 1.2), store: store)
+      #expect(try await store.round("h")?.status == .running)
       await store.close()
     }
   }

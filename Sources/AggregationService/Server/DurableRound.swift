@@ -11,8 +11,10 @@ public import SecureAggregation
 /// *Resuming a round after a restart* in PrivateAggregation's documentation): a resumed round
 /// draws the central noise the stopped one would have, and the release is stored in the same
 /// transaction that closes the last phase, so one round never releases two different noisy sums.
-/// The population's ledger is charged once, when the round begins, in the transaction that
-/// stores it: a round its budget cannot pay never starts.
+/// The population's budget is checked when the round begins: the round reserves its privacy,
+/// and a round the budget cannot pay (after the rounds reserved before it) never starts. The
+/// ledger is charged once, in the transaction that stores the release, before the release can
+/// be read; a round that fails before it releases is never charged.
 public struct DurableRound {
   /// The round's id in the store.
   public let id: String
@@ -65,8 +67,8 @@ public struct DurableRound {
     self.answered = answered
   }
 
-  /// Begins a round: draws its nonce and noise key, charges its population's ledger (when given)
-  /// and stores it, all in one transaction of `store`.
+  /// Begins a round: draws its nonce and noise key, reserves its privacy in its population's
+  /// budget (when given) and stores it, all in one transaction of `store`.
   ///
   /// - Parameters:
   ///   - id: the round's id, unique in the store.
@@ -77,7 +79,8 @@ public struct DurableRound {
   ///   - store: where the round lives.
   /// - Throws: ``AggregationServiceError/refused(_:)`` for a configuration whose plan fails,
   ///   ``AggregationServiceError/budgetExceeded(population:budget:spent:wouldBe:)`` when the
-  ///   population's budget cannot pay (the round is stored as refused and nothing is charged),
+  ///   population's budget cannot pay for it after the rounds reserved before it (the round is
+  ///   stored as refused and nothing is charged or reserved),
   ///   ``AggregationServiceError/duplicateRound(_:)`` and the store's errors.
   public static func begin(
     id: String, configuration: PrivateAggregationConfiguration,

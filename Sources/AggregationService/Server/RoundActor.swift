@@ -427,9 +427,14 @@ actor RoundActor {
         logPhase(answered: answered)
       }
     } catch {
-      if case .refused(let reason) = error {
+      switch error {
+      case .refused(let reason):
         await fail("phase \(round.phaseNumber) closed without enough answers: \(reason)")
-      } else {
+      case .budgetExceeded:
+        // Only a store changed by hand gets here (the round's reservation was admitted); the
+        // release was not stored, and is dropped with the round.
+        await fail("the release cannot be charged: \(error)")
+      default:
         await recover(after: error)
       }
     }

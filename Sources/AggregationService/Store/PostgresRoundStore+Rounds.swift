@@ -6,12 +6,16 @@ public import PrivateAggregation
 
 extension PostgresRoundStore {
   /// Begins a round (``RoundStore/beginRound(_:charging:)``): the population's row is locked
-  /// with `SELECT … FOR UPDATE` before its ledger is read, so a replica beginning a round of
-  /// the same population waits for this transaction and then sees its charge.
+  /// with `SELECT … FOR UPDATE` before its ledger and reservations are read, so a replica
+  /// beginning or finishing a round of the same population waits for this transaction and then
+  /// sees its reservation.
   public func beginRound(_ round: RoundRecord, charging charge: RoundCharge?)
     async throws(AggregationServiceError)
   {
     let configuration = try Self.encode(round.configuration, "the configuration")
+    let reserved = try charge.map { charge throws(AggregationServiceError) in
+      ByteBuffer(bytes: try charge.storedPrivacy())
+    }
     let refusal: AggregationServiceError? = try await transaction("begin round \(round.id)") {
       connection in
       let existing = try await rows(
@@ -20,19 +24,19 @@ extension PostgresRoundStore {
       guard existing.isEmpty else { throw AggregationServiceError.duplicateRound(round.id) }
       var refusal: AggregationServiceError?
       if let charge {
-        refusal = try await self.charge(charge, delta: round.configuration.delta, on: connection)
+        refusal = try await admit(charge, delta: round.configuration.delta, on: connection)
       }
       let status: RoundStatus = refusal == nil ? .running : .refused
       let key: ByteBuffer? =
         status == .running
         ? ByteBuffer(bytes: round.noiseKey.withUnsafeBytes { Array($0) }) : nil
-      // A replica that inserted the same id meanwhile wins; this transaction then charges
+      // A replica that inserted the same id meanwhile wins; this transaction then reserves
       // nothing, as it rolls back.
       let inserted = try await rows(
         """
-        INSERT INTO rounds (id, configuration, nonce, noise_key, status, population)
+        INSERT INTO rounds (id, configuration, nonce, noise_key, status, population, charge)
         VALUES (\(round.id), \(ByteBuffer(bytes: configuration)), \(ByteBuffer(bytes: round.nonce)),
-          \(key), \(status.rawValue), \(charge?.population))
+          \(key), \(status.rawValue), \(charge?.population), \(status == .running ? reserved : nil))
         ON CONFLICT (id) DO NOTHING RETURNING id
         """, on: connection, columns: 1, what: "round \(round.id)")
       guard !inserted.isEmpty else { throw AggregationServiceError.duplicateRound(round.id) }
@@ -41,10 +45,11 @@ extension PostgresRoundStore {
     if let refusal { throw refusal }
   }
 
-  /// Charges `charge` to its population's ledger inside the caller's transaction, holding the
-  /// population's row lock until it ends; returns the refusal when the budget cannot pay (and
-  /// then writes nothing).
-  private func charge(_ charge: RoundCharge, delta: Double, on connection: PostgresConnection)
+  /// Admits `charge` inside the caller's transaction: locks the population's row until the
+  /// transaction ends (making the population, with an empty ledger, on its first round) and
+  /// checks that its ledger can pay for its running rounds' reservations and then this round.
+  /// Returns the refusal when it cannot (and then writes nothing).
+  private func admit(_ charge: RoundCharge, delta: Double, on connection: PostgresConnection)
     async throws -> AggregationServiceError?
   {
     let what = "ledger of population \(charge.population)"
@@ -61,15 +66,15 @@ extension PostgresRoundStore {
         }
         stored = try Self.decode(PrivacyLedger.self, bytes, what)
       }
-      let (ledger, refusal) = try charge.apply(to: stored, delta: delta)
-      if refusal != nil { return refusal }
-      let encoded = ByteBuffer(bytes: try Self.encode(ledger, "the ledger"))
+      let ledger = try charge.ledger(from: stored, delta: delta)
       if stored != nil {
-        try await connection.query(
-          "UPDATE populations SET ledger = \(encoded) WHERE name = \(charge.population)",
-          logger: logger)
-        return nil
+        let pending = try await reservations(of: charge.population, on: connection)
+        return try charge.refusal(paying: ledger, after: pending)
       }
+      // A new population has no rounds to reserve anything: its row is made (and locked, by
+      // the insert) only when it admits this round.
+      if let refusal = try charge.refusal(paying: ledger, after: []) { return refusal }
+      let encoded = ByteBuffer(bytes: try Self.encode(ledger, "the ledger"))
       let made = try await rows(
         """
         INSERT INTO populations (name, ledger) VALUES (\(charge.population), \(encoded))
@@ -78,6 +83,57 @@ extension PostgresRoundStore {
       if !made.isEmpty { return nil }
     }
     throw AggregationServiceError.corruptStore(what: what)
+  }
+
+  /// The privacy reserved by the population's running rounds.
+  private func reservations(of population: String, on connection: PostgresConnection)
+    async throws -> [RoundPrivacy]
+  {
+    let found = try await rows(
+      """
+      SELECT id, charge FROM rounds
+      WHERE population = \(population) AND status = \(RoundStatus.running.rawValue)
+        AND charge IS NOT NULL
+      ORDER BY id
+      """, on: connection, columns: 2, what: "reservations of population \(population)")
+    var reserved: [RoundPrivacy] = []
+    for row in found {
+      let what = "reserved privacy of round \(try row[0].value(String.self, "a round"))"
+      guard let bytes = try row[1].bytes(what) else {
+        throw AggregationServiceError.corruptStore(what: what)
+      }
+      reserved.append(try RoundCharge.privacy(stored: bytes, what: what))
+    }
+    return reserved
+  }
+
+  /// Charges a running round's reserved privacy to its population's ledger inside the caller's
+  /// transaction, holding the population's row lock until it ends (a round with no reservation
+  /// charges nothing). The caller holds the round's row lock.
+  private func chargeReservation(of roundID: String, on connection: PostgresConnection)
+    async throws
+  {
+    let what = "reserved privacy of round \(roundID)"
+    let found = try await rows(
+      "SELECT population, charge FROM rounds WHERE id = \(roundID)", on: connection, columns: 2,
+      what: what)
+    guard let row = found.first, let bytes = try row[1].bytes(what) else { return }
+    guard let population = try row[0].value(String?.self, what) else {
+      throw AggregationServiceError.corruptStore(what: what)
+    }
+    let ledgerWhat = "ledger of population \(population)"
+    let locked = try await rows(
+      "SELECT ledger FROM populations WHERE name = \(population) FOR UPDATE", on: connection,
+      columns: 1, what: ledgerWhat)
+    guard let ledgerBytes = try locked.first?[0].bytes(ledgerWhat) else {
+      throw AggregationServiceError.corruptStore(what: ledgerWhat)
+    }
+    let ledger = try Self.decode(PrivacyLedger.self, ledgerBytes, ledgerWhat)
+    try RoundCharge.charge(
+      try RoundCharge.privacy(stored: bytes, what: what), to: ledger, population: population)
+    let encoded = ByteBuffer(bytes: try Self.encode(ledger, "the ledger"))
+    try await connection.query(
+      "UPDATE populations SET ledger = \(encoded) WHERE name = \(population)", logger: logger)
   }
 
   /// Appends to a running round's log (``RoundStore/append(_:to:)``), holding the round's row
@@ -91,19 +147,21 @@ extension PostgresRoundStore {
     }
   }
 
-  /// Stores the release and marks the round finished (``RoundStore/finish(_:appending:release:)``);
-  /// the log's masked inputs and the noise key are erased in the same transaction.
+  /// Charges the round's reserved privacy (holding its population's row lock), stores the
+  /// release and marks the round finished (``RoundStore/finish(_:appending:release:)``); the
+  /// log's masked inputs and the noise key are erased in the same transaction.
   public func finish(_ roundID: String, appending events: [RoundEvent], release: StoredRelease)
     async throws(AggregationServiceError)
   {
     let encoded = ByteBuffer(bytes: release.storageBytes())
     try await transaction("finish round \(roundID)") { connection in
       try await lockRunning(roundID, on: connection)
+      try await chargeReservation(of: roundID, on: connection)
       try await insert(events, into: roundID, on: connection)
       try await connection.query(
         """
         UPDATE rounds SET status = \(RoundStatus.finished.rawValue), release = \(encoded),
-          noise_key = NULL
+          noise_key = NULL, charge = NULL
         WHERE id = \(roundID)
         """, logger: logger)
       // The log's masked inputs could give the sum without the central noise: once the

@@ -113,7 +113,7 @@ extension PostgresRoundStore {
         "UPDATE service_rounds SET failure = \(reason) WHERE id = \(id)", logger: logger)
       try await connection.query(
         """
-        UPDATE rounds SET status = \(RoundStatus.failed.rawValue), noise_key = NULL
+        UPDATE rounds SET status = \(RoundStatus.failed.rawValue), noise_key = NULL, charge = NULL
         WHERE id = \(id) AND status = \(RoundStatus.running.rawValue)
         """, logger: logger)
       try await connection.query("DELETE FROM round_events WHERE round_id = \(id)", logger: logger)

@@ -126,8 +126,11 @@ public final class PostgresRoundStore: RoundStore, Sendable {
     """
     CREATE TABLE IF NOT EXISTS rounds (
       id TEXT PRIMARY KEY, configuration BYTEA NOT NULL, nonce BYTEA NOT NULL,
-      noise_key BYTEA, status TEXT NOT NULL, population TEXT, release BYTEA)
+      noise_key BYTEA, status TEXT NOT NULL, population TEXT, release BYTEA, charge BYTEA)
     """,
+    // A database made before rounds reserved their privacy (they were charged when they
+    // began): its rounds have no `charge`, so their release charges nothing again.
+    "ALTER TABLE rounds ADD COLUMN IF NOT EXISTS charge BYTEA",
     """
     CREATE TABLE IF NOT EXISTS round_events (
       round_id TEXT NOT NULL, seq BIGINT NOT NULL, kind INTEGER NOT NULL, payload BYTEA,

@@ -9,18 +9,26 @@ public import SecureAggregation
 /// moment leaves the store at a transaction boundary, and ``DurableRound/resume(id:store:identityDirectory:)``
 /// rebuilds the round from there.
 public protocol RoundStore: Sendable {
-  /// Begins a round in one transaction: when `population` is given, charges the round's privacy
-  /// to that population's ledger (making the population with `budget` and the configuration's δ
-  /// on its first round), then stores the round as running. A round the budget cannot pay is
-  /// stored as refused, nothing is charged, and ``AggregationServiceError/budgetExceeded(population:budget:spent:wouldBe:)``
-  /// is thrown.
+  /// Begins a round in one transaction: when `charge` is given, checks that the population's
+  /// ledger can pay for every round of the population that is running (reserved, not yet
+  /// released) and then for this one (making the population with the charge's budget and the
+  /// configuration's δ on its first round), then stores the round as running with its privacy
+  /// reserved. Nothing is charged yet: ``finish(_:appending:release:)`` charges it. A round the
+  /// budget cannot pay is stored as refused, nothing is reserved, and
+  /// ``AggregationServiceError/budgetExceeded(population:budget:spent:wouldBe:)`` is thrown.
   func beginRound(_ round: RoundRecord, charging charge: RoundCharge?)
     async throws(AggregationServiceError)
 
   /// Appends `events` to the round's log, in order, in one transaction.
   func append(_ events: [RoundEvent], to roundID: String) async throws(AggregationServiceError)
 
-  /// Appends `events` and stores the release, marking the round finished, in one transaction.
+  /// Appends `events`, charges the round's reserved privacy to its population's ledger, and
+  /// stores the release, marking the round finished, all in one transaction: the release is
+  /// never readable uncharged, and a round is charged once.
+  ///
+  /// - Throws: ``AggregationServiceError/budgetExceeded(population:budget:spent:wouldBe:)`` when
+  ///   the ledger cannot pay (only a store changed outside this library gets there: the
+  ///   round's reservation was admitted); nothing is then written.
   func finish(_ roundID: String, appending events: [RoundEvent], release: StoredRelease)
     async throws(AggregationServiceError)
 
@@ -58,8 +66,8 @@ public protocol RoundStore: Sendable {
     async throws(AggregationServiceError) -> Set<Int>
 
   /// Marks the round failed with `reason`, in one transaction: a round that had begun stops
-  /// taking messages, its log and noise key are erased, and its ledger charge stays (rounds are
-  /// never refunded).
+  /// taking messages, its log and noise key are erased, and its reservation ends. Nothing is
+  /// charged: nothing about the clients' data was released.
   func failRound(_ id: String, reason: String) async throws(AggregationServiceError)
 
   /// Closes the store's connections; the store takes no call afterwards.
@@ -139,7 +147,8 @@ public struct RoundRecord: Sendable {
   }
 }
 
-/// The privacy a round charges to its population's ledger when it begins.
+/// The privacy a round reserves in its population's budget when it begins, and charges to the
+/// population's ledger when it releases.
 public struct RoundCharge: Sendable {
   /// The population whose ledger pays.
   public let population: String

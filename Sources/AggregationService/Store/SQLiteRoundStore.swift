@@ -75,8 +75,14 @@ public actor SQLiteRoundStore: RoundStore {
         """
         CREATE TABLE IF NOT EXISTS rounds (
           id TEXT PRIMARY KEY, configuration BLOB NOT NULL, nonce BLOB NOT NULL,
-          noise_key BLOB, status TEXT NOT NULL, population TEXT, release BLOB)
+          noise_key BLOB, status TEXT NOT NULL, population TEXT, release BLOB, charge BLOB)
         """)
+      // A file made before rounds reserved their privacy (they were charged when they began):
+      // its rounds have no `charge`, so their release charges nothing again.
+      let columns = try await connection.query("PRAGMA table_info(rounds)")
+      if !columns.contains(where: { $0.column("name")?.string == "charge" }) {
+        _ = try await connection.query("ALTER TABLE rounds ADD COLUMN charge BLOB")
+      }
       _ = try await connection.query(
         """
         CREATE TABLE IF NOT EXISTS round_events (
@@ -117,7 +123,8 @@ public actor SQLiteRoundStore: RoundStore {
   // MARK: RoundStore
 
   /// Begins a round (``RoundStore/beginRound(_:charging:)``) under `BEGIN IMMEDIATE`: the
-  /// ledger's read, check and write cannot interleave with another process's.
+  /// ledger's and reservations' read and the round's write cannot interleave with another
+  /// process's.
   public func beginRound(_ round: RoundRecord, charging charge: RoundCharge?)
     async throws(AggregationServiceError)
   {
@@ -132,35 +139,19 @@ public actor SQLiteRoundStore: RoundStore {
       let existing = try await query("SELECT id FROM rounds WHERE id = ?", [.text(round.id)])
       guard existing.isEmpty else { throw .duplicateRound(round.id) }
       var status = RoundStatus.running
+      var reserved: SQLiteData = .null
       if let charge {
-        let ledger = try await loadLedger(charge.population)
-        let paying: PrivacyLedger
-        if let ledger {
-          guard ledger.budget == charge.budget, ledger.delta == round.configuration.delta else {
-            throw .populationMismatch(
-              population: charge.population,
-              expected: "budget \(ledger.budget.map { "\($0)" } ?? "none"), δ \(ledger.delta)")
+        let stored = try await loadLedger(charge.population)
+        let ledger = try charge.ledger(from: stored, delta: round.configuration.delta)
+        let pending = stored == nil ? [] : try await reservations(of: charge.population)
+        refusal = try charge.refusal(paying: ledger, after: pending)
+        if refusal == nil {
+          reserved = .blob(ByteBuffer(bytes: try charge.storedPrivacy()))
+          if stored == nil {
+            try await saveLedger(ledger, population: charge.population, isNew: true)
           }
-          paying = ledger
         } else {
-          do throws(PrivateAggregationError) {
-            paying = try PrivacyLedger(delta: round.configuration.delta, budget: charge.budget)
-          } catch {
-            throw .refused(error)
-          }
-        }
-        do throws(PrivateAggregationError) {
-          try paying.record(charge.privacy)
-        } catch {
-          guard case .privacyBudgetExceeded(let budget, let spent, let wouldBe) = error else {
-            throw .refused(error)
-          }
           status = .refused
-          refusal = .budgetExceeded(
-            population: charge.population, budget: budget, spent: spent, wouldBe: wouldBe)
-        }
-        if status == .running {
-          try await saveLedger(paying, population: charge.population, isNew: ledger == nil)
         }
       }
       let key: SQLiteData =
@@ -169,13 +160,13 @@ public actor SQLiteRoundStore: RoundStore {
         : .null
       _ = try await query(
         """
-        INSERT INTO rounds (id, configuration, nonce, noise_key, status, population)
-        VALUES (?, ?, ?, ?, ?, ?)
+        INSERT INTO rounds (id, configuration, nonce, noise_key, status, population, charge)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
         """,
         [
           .text(round.id), .blob(ByteBuffer(bytes: configuration)),
           .blob(ByteBuffer(bytes: round.nonce)), key, .text(status.rawValue),
-          charge.map { .text($0.population) } ?? .null,
+          charge.map { .text($0.population) } ?? .null, reserved,
         ])
     }
     if let refusal { throw refusal }
@@ -192,17 +183,21 @@ public actor SQLiteRoundStore: RoundStore {
     }
   }
 
-  /// Stores the release and marks the round finished (``RoundStore/finish(_:appending:release:)``);
-  /// the log's masked inputs and the noise key are erased in the same transaction.
+  /// Charges the round's reserved privacy, stores the release and marks the round finished
+  /// (``RoundStore/finish(_:appending:release:)``); the log's masked inputs and the noise key
+  /// are erased in the same transaction.
   public func finish(_ roundID: String, appending events: [RoundEvent], release: StoredRelease)
     async throws(AggregationServiceError)
   {
     let encoded = release.storageBytes()
     try await transaction("finish round \(roundID)") { () async throws(AggregationServiceError) in
       try await requireRunning(roundID)
+      try await chargeReservation(of: roundID)
       try await insert(events, into: roundID)
       _ = try await query(
-        "UPDATE rounds SET status = ?, release = ?, noise_key = NULL WHERE id = ?",
+        """
+        UPDATE rounds SET status = ?, release = ?, noise_key = NULL, charge = NULL WHERE id = ?
+        """,
         [.text(RoundStatus.finished.rawValue), .blob(ByteBuffer(bytes: encoded)), .text(roundID)])
       // The log's masked inputs could give the sum without the central noise: once the
       // release is stored, only the release is kept.
@@ -381,7 +376,7 @@ public actor SQLiteRoundStore: RoundStore {
       _ = try await query(
         "UPDATE service_rounds SET failure = ? WHERE id = ?", [.text(reason), .text(id)])
       _ = try await query(
-        "UPDATE rounds SET status = ?, noise_key = NULL WHERE id = ? AND status = ?",
+        "UPDATE rounds SET status = ?, noise_key = NULL, charge = NULL WHERE id = ? AND status = ?",
         [.text(RoundStatus.failed.rawValue), .text(id), .text(RoundStatus.running.rawValue)])
       _ = try await query("DELETE FROM round_events WHERE round_id = ?", [.text(id)])
     }
@@ -497,6 +492,43 @@ public actor SQLiteRoundStore: RoundStore {
         "UPDATE populations SET ledger = ? WHERE name = ?",
         [.blob(ByteBuffer(bytes: bytes)), .text(population)])
     }
+  }
+
+  /// The privacy reserved by the population's running rounds.
+  private func reservations(of population: String) async throws(AggregationServiceError)
+    -> [RoundPrivacy]
+  {
+    let rows = try await query(
+      """
+      SELECT id, charge FROM rounds
+      WHERE population = ? AND status = ? AND charge IS NOT NULL ORDER BY id
+      """, [.text(population), .text(RoundStatus.running.rawValue)])
+    var reserved: [RoundPrivacy] = []
+    for row in rows {
+      let what = "reserved privacy of round \(row.column("id")?.string ?? "?")"
+      guard let bytes = row.column("charge")?.blob.map(Self.bytes) else {
+        throw .corruptStore(what: what)
+      }
+      reserved.append(try RoundCharge.privacy(stored: bytes, what: what))
+    }
+    return reserved
+  }
+
+  /// Charges a running round's reserved privacy to its population's ledger (a round with no
+  /// reservation charges nothing).
+  private func chargeReservation(of roundID: String) async throws(AggregationServiceError) {
+    let rows = try await query(
+      "SELECT population, charge FROM rounds WHERE id = ?", [.text(roundID)])
+    guard let row = rows.first, let bytes = row.column("charge")?.blob.map(Self.bytes) else {
+      return
+    }
+    let what = "reserved privacy of round \(roundID)"
+    guard let population = row.column("population")?.string,
+      let ledger = try await loadLedger(population)
+    else { throw .corruptStore(what: what) }
+    try RoundCharge.charge(
+      try RoundCharge.privacy(stored: bytes, what: what), to: ledger, population: population)
+    try await saveLedger(ledger, population: population, isNew: false)
   }
 
   private func requireRunning(_ roundID: String) async throws(AggregationServiceError) {

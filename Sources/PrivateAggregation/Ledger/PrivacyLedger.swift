@@ -26,7 +26,7 @@ import Synchronization
 /// sharing the ledger can never both pass a check that only one of them fits.
 /// `PrivateAggregationServer` records its round when it is made. A round that then fails stays
 /// charged: its noised sum may have been computed, and a refund could only be claimed by trusting
-/// that it was not released. ``check(_:)`` and ``epsilon(ifRecording:)`` ask without recording.
+/// that it was not released. ``check(_:)-(RoundPrivacy)`` and ``epsilon(ifRecording:)`` ask without recording.
 ///
 /// **One reference.** The ledger is a class: every holder of it — the caller, each round's
 /// server — sees and charges the same budget, so it cannot be reset by keeping an old copy. Its
@@ -193,10 +193,24 @@ public final class PrivacyLedger: Sendable {
     _ = try checked(current, round)
   }
 
-  /// Checks `round` as ``check(_:)`` does and records it, atomically: what a server calls before
+  /// Checks that `rounds`, recorded in order after the rounds already recorded, all fit in the
+  /// budget, without recording any: what a service checks before it begins a round while
+  /// rounds it admitted earlier have not been charged yet.
+  ///
+  /// - Throws: ``PrivateAggregationError/privacyBudgetExceeded(budget:spent:wouldBe:)`` for the
+  ///   first round that does not fit (with `spent` the ε after the rounds before it, and
+  ///   `wouldBe` the ε with it), or the errors of ``epsilon(ifRecording:)``.
+  public func check(_ rounds: [RoundPrivacy]) throws(PrivateAggregationError) {
+    var current = state.withLock { $0 }
+    for round in rounds {
+      current = try checked(current, round)
+    }
+  }
+
+  /// Checks `round` as ``check(_:)-(RoundPrivacy)`` does and records it, atomically: what a server calls before
   /// it starts the round.
   ///
-  /// - Throws: the errors of ``check(_:)``; the ledger is then unchanged.
+  /// - Throws: the errors of ``check(_:)-(RoundPrivacy)``; the ledger is then unchanged.
   public func record(_ round: RoundPrivacy) throws(PrivateAggregationError) {
     try state.withLock { (current) throws(PrivateAggregationError) in
       current = try checked(current, round)

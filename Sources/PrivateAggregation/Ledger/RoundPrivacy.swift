@@ -100,11 +100,7 @@ public struct RoundPrivacy: Sendable, Hashable {
       () throws(DifferentialPrivacyError) in
       try RDP.poissonSubsampled(samplingRate: sampling.rate, orders: orders, curve: curve)
     }
-    let holds: Bool
-    switch sampling {
-    case .poisson: holds = relation == .addOrRemoveOne
-    case .chosenByServer: holds = false
-    }
+    let holds = Self.amplificationHolds(sampling: sampling, relation: relation)
     var loss: PrivacyLossDistribution?
     var sampledLoss: PrivacyLossDistribution?
     if let privacyLoss {
@@ -135,6 +131,34 @@ public struct RoundPrivacy: Sendable, Hashable {
     self.amplificationHolds = holds
     self.privacyLoss = loss
     self.sampledPrivacyLoss = sampledLoss
+  }
+
+  /// A round with the given values, checked by the caller (the decoder).
+  init(
+    accountant: String, noiseMultiplier: Double, sampling: CohortSampling,
+    relation: NeighboringRelation, orders: [Double], unsampledRDP: [Double],
+    sampledRDP: [Double], amplificationHolds: Bool, privacyLoss: PrivacyLossDistribution?,
+    sampledPrivacyLoss: PrivacyLossDistribution?
+  ) {
+    self.accountant = accountant
+    self.noiseMultiplier = noiseMultiplier
+    self.sampling = sampling
+    self.relation = relation
+    self.orders = orders
+    self.unsampledRDP = unsampledRDP
+    self.sampledRDP = sampledRDP
+    self.amplificationHolds = amplificationHolds
+    self.privacyLoss = privacyLoss
+    self.sampledPrivacyLoss = sampledPrivacyLoss
+  }
+
+  /// Whether amplification by sampling is a valid guarantee for a cohort chosen by `sampling`
+  /// under `relation`: only a Poisson cohort under add-or-remove-one.
+  static func amplificationHolds(sampling: CohortSampling, relation: NeighboringRelation) -> Bool {
+    switch sampling {
+    case .poisson: relation == .addOrRemoveOne
+    case .chosenByServer: false
+    }
   }
 
   /// The RDP this round adds to the guarantee that holds: ``sampledRDP`` when
