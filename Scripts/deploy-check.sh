@@ -13,7 +13,10 @@
 #   f. (only when PRIVATE_AGGREGATION_TEST_POSTGRES names a PostgreSQL database, as .ci/run
 #      sets it) two serve replicas on one new PostgreSQL database, each running one of two
 #      simultaneous --budget 1.2 loadtests of ε 1 for the same population: one round completes,
-#      the other is refused, and the population spent ε 1 once.
+#      the other is refused, and the population spent ε 1 once;
+#   g. active mode from the shell: identity create, round create --identity-keys, ten
+#      contribute processes with their --identity-key (one with another client's key is
+#      stopped before it sends anything), the exact sum; and loadtest --active with dropouts.
 # Everything runs on a temporary SQLite store and free loopback ports; every process it starts
 # is killed on exit. Fails (non-zero) on any deviation.
 #
@@ -111,7 +114,7 @@ PY
 }
 
 serve_extra=()
-parts=" ${DEPLOY_CHECK_PARTS:-a b c d e} "
+parts=" ${DEPLOY_CHECK_PARTS:-a b c d e g} "
 want() { [[ "$parts" == *" $1 "* ]]; }
 
 loadtest=(--clients 50 --length 10000 --dropout 0.1 --phase-deadline "$phase_deadline"
@@ -279,17 +282,80 @@ if want f; then
 import json, sys
 a, b = (json.load(open(path)) for path in sys.argv[1:])
 assert sorted([a["refused"], b["refused"]]) == [False, True], (a, b)
-done = a if not a["refused"] else b
+done, refused = (a, b) if not a["refused"] else (b, a)
 assert done["survivors"] == 20, done
-spent = [r["epsilonSpent"] for r in (a, b)]
-assert all(0.9 < e <= 1.2 for e in spent), spent
+# The ledger is charged by the release: the completed round reports ε 1 spent; the refused one
+# reports what was charged when it was refused (0 while the other round was still running).
+assert 0.9 < done["epsilonSpent"] <= 1.2, done
+assert 0 <= refused["epsilonSpent"] <= done["epsilonSpent"], refused
 print(f"  one round completed (ε spent {done['epsilonSpent']:.4f}), the other was refused")
+PY
+  # Once both are over, the population has paid for one round: two would be ε > 1.2.
+  winner=$(python3 -c 'import json,sys; r=[json.load(open(p)) for p in sys.argv[1:]]; print([x for x in r if not x["refused"]][0]["roundID"])' "$work/f-1.json" "$work/f-2.json")
+  "$bin" round result --server "127.0.0.1:$second_port" --operator-token-file "$token" \
+    --round "$winner" --json >"$work/f-result.json" || fail "round result $winner failed"
+  python3 - "$work/f-result.json" <<'PY' || fail "population R: $(cat "$work/f-result.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert 0.9 < r["populationEpsilon"] <= 1.2, r["populationEpsilon"]
+print(f"  population R spent ε {r['populationEpsilon']:.4f} in all: one round")
 PY
   summary "$work/f-1.json"
   summary "$work/f-2.json"
   server_pid=$first_pid
   stop_server
   server_pid=$second_pid
+  stop_server
+fi
+
+if want g; then
+  echo "== g. active mode: identity keys, round create --identity-keys, contribute --identity-key"
+  start_server "$work/g.db" 127.0.0.1:0 g
+  "$bin" identity create --clients 10 --out "$work/g-keys" >/dev/null \
+    || fail "identity create exited $?"
+  [ "$(stat -c %a "$work/g-keys/3.key")" = 600 ] || fail "a key file's mode is not 600"
+  "$bin" round create --server "127.0.0.1:$port" --operator-token-file "$token" --clients 10 \
+    --length 4 --identity-keys "$work/g-keys/directory" --credentials-out "$work/g-credentials" \
+    --id active-cli --phase-deadline "$phase_deadline" --json >/dev/null \
+    || fail "round create --identity-keys exited $?"
+  echo "0.25,0.5,-0.25,0.125" >"$work/g-input"
+  if "$bin" contribute --server "127.0.0.1:$port" --round active-cli \
+    --credential "$work/g-credentials" --participant 1 --input "$work/g-input" \
+    --identity-key "$work/g-keys/2.key" --identity-keys "$work/g-keys/directory" \
+    >/dev/null 2>"$work/g-impostor.err"; then
+    fail "participant 1 with participant 2's identity key was let in"
+  fi
+  grep -q "not the key of participant 1" "$work/g-impostor.err" \
+    || fail "the wrong key was refused for another reason: $(cat "$work/g-impostor.err")"
+  clients=()
+  for participant in 1 2 3 4 5 6 7 8 9 10; do
+    "$bin" contribute --server "127.0.0.1:$port" --round active-cli \
+      --credential "$work/g-credentials" --participant "$participant" --input "$work/g-input" \
+      --identity-key "$work/g-keys/$participant.key" --identity-keys "$work/g-keys/directory" \
+      >/dev/null &
+    clients+=($!)
+    pids+=($!)
+  done
+  for pid in "${clients[@]}"; do
+    wait "$pid" || fail "an active contribute exited non-zero"
+  done
+  "$bin" round result --server "127.0.0.1:$port" --operator-token-file "$token" \
+    --round active-cli --wait 30 --json >"$work/g.json"
+  python3 - "$work/g.json" <<'PY' || fail "round active-cli: $(cat "$work/g.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["status"] == "finished" and r["survivors"] == list(range(1, 11)), r
+assert all(abs(s - 10 * v) < 1e-3 for s, v in zip(r["sum"], [0.25, 0.5, -0.25, 0.125])), r["sum"]
+print(f"  round active-cli: {r['status']}, survivors {r['survivors']}, sum {r['sum']}")
+PY
+  grep -q "round active-cli phase consistency-check" "$work/g.err" \
+    || fail "round active-cli had no consistency-check phase: not active"
+  "$bin" loadtest --server "127.0.0.1:$port" --active --clients 20 --length 1000 --dropout 0.1 \
+    --phase-deadline "$phase_deadline" --operator-token-file "$token" --retry-for 30 --seed 7 \
+    --json >"$work/g-loadtest.json" || fail "loadtest --active exited $?"
+  check_json "$work/g-loadtest.json" \
+    'r["exact"] is True and r["survivors"] == 18 and r["securityMode"] == "active"'
+  summary "$work/g-loadtest.json"
   stop_server
 fi
 

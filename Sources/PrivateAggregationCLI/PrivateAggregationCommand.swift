@@ -11,7 +11,7 @@ struct PrivateAggregationCommand: AsyncParsableCommand {
     version: PrivateAggregationLibrary.version,
     subcommands: [
       Simulate.self, Epsilon.self, Calibrate.self, Tradeoff.self, Serve.self, RoundCommand.self,
-      Contribute.self, LoadTest.self, Version.self,
+      Contribute.self, LoadTest.self, IdentityCommand.self, Version.self,
     ]
   )
 }

@@ -38,10 +38,24 @@ struct Contribute: AsyncParsableCommand {
   @Option(help: "The update's weight (weighted rounds only).")
   var weight = 1.0
 
+  @Option(help: "Active rounds: this client's identity key file (identity create wrote it).")
+  var identityKey: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Active rounds: the directory of every participant's identity public key.",
+      discussion:
+        "Take it from where the operator publishes it, never from the server: the client checks "
+        + "the other clients' signatures against it."))
+  var identityKeys: String?
+
   @Flag(help: "Print one JSON object.")
   var json = false
 
   func validate() throws {
+    if (identityKey == nil) != (identityKeys == nil) {
+      throw ValidationError("--identity-key and --identity-keys go together (active rounds)")
+    }
     if credential == nil,
       ProcessInfo.processInfo.environment[Self.credentialVariable] == nil
     {
@@ -98,6 +112,20 @@ struct Contribute: AsyncParsableCommand {
     return values
   }
 
+  /// Active mode: the identity of `participant` from --identity-key and --identity-keys, checked
+  /// to be that participant's key in the directory; `nil` without them.
+  func identity(of participant: Int) throws(ValidationError) -> ClientIdentity? {
+    guard let identityKey, let identityKeys else { return nil }
+    let directory = try IdentityFiles.readDirectory(identityKeys, flag: "--identity-keys")
+    let key = try IdentityFiles.readKey(identityKey, flag: "--identity-key")
+    guard let id = ParticipantID(participant), directory[id] == key.publicKey else {
+      throw ValidationError(
+        "--identity-key \(identityKey): not the key of participant \(participant) in the "
+          + "directory \(identityKeys)")
+    }
+    return ClientIdentity(key: key, directory: directory)
+  }
+
   func run() async throws {
     ProcessMemory.reuseLargeBuffers()
     let token = try token()
@@ -106,13 +134,15 @@ struct Contribute: AsyncParsableCommand {
     }
     let credential = RoundCredential(roundID: round, participant: participant, token: token)
     let update = try Self.readUpdate(from: input)
+    let identity = try identity(of: participant)
     let policy = connection.retryPolicy
     let weight = self.weight
     let outcome = try await withGRPCClient(transport: try connection.clientTransport()) {
       grpc in
       var client = AggregationServiceClient(wrapping: grpc, retry: policy)
       client.pollWait = .seconds(5)
-      return try await client.contribute(update: update, weight: weight, to: credential)
+      return try await client.contribute(
+        update: update, weight: weight, to: credential, identity: identity)
     }
     let (name, answered, code): (String, Int, Int32)
     switch outcome {

@@ -47,6 +47,13 @@ struct LoadTest: AsyncParsableCommand {
   @Option(help: "Seed for the inputs and the choice of who vanishes (not for any key).")
   var seed: UInt64?
 
+  @Flag(
+    help: ArgumentHelp(
+      "Run the round in active mode: signatures and the consistency check.",
+      discussion:
+        "Each client gets a new identity key; the round is created with their directory."))
+  var active = false
+
   @Flag(help: "Print one JSON object.")
   var json = false
 
@@ -110,7 +117,7 @@ struct LoadTest: AsyncParsableCommand {
 
   func run() async throws {
     ProcessMemory.reuseLargeBuffers()
-    let configuration = try round.configuration(expectedDropout: dropout)
+    let configuration = try round.configuration(expectedDropout: dropout, active: active)
     let plan = try AggregationPlan(configuration)
     // The inputs and the dropout choice: reproducible with --seed (a test load, never a
     // secret), from the system's generator without it.
@@ -122,6 +129,15 @@ struct LoadTest: AsyncParsableCommand {
     let vanishing = Set(
       Array(1...clients).shuffled(using: &generator)
         .prefix(Int((dropout * Double(clients)).rounded())))
+    // Active mode: one identity per client, from the system's secure source (never --seed).
+    var keys: [ParticipantID: IdentityPrivateKey] = [:]
+    if active {
+      for participant in plan.secureAggregation.participantIDs {
+        keys[participant] = IdentityPrivateKey()
+      }
+    }
+    let identityKeys = keys
+    let directory = keys.mapValues(\.publicKey)
     let token = try OperatorToken.read(from: operatorTokenFile)
     let connection = self.connection
     let policy = connection.retryPolicy
@@ -138,11 +154,15 @@ struct LoadTest: AsyncParsableCommand {
       let credentials = try await operatorClient.createRound(
         id: id, configuration: configuration, population: round.payer,
         checkInDeadline: round.checkInDeadline.map(duration(seconds:)),
-        phaseDeadline: round.phaseDeadline.map(duration(seconds:)))
+        phaseDeadline: round.phaseDeadline.map(duration(seconds:)),
+        identityDirectory: directory)
       try await withThrowingDiscardingTaskGroup { group in
         for credential in credentials {
           let update = inputs.updates[credential.participant - 1]
           let vanishes = vanishing.contains(credential.participant)
+          let identity = ParticipantID(credential.participant)
+            .flatMap { identityKeys[$0] }
+            .map { ClientIdentity(key: $0, directory: directory) }
           group.addTask {
             do {
               try await withGRPCClient(transport: try connection.clientTransport()) { grpc in
@@ -151,7 +171,8 @@ struct LoadTest: AsyncParsableCommand {
                 client.traffic = traffic
                 // Two phases answered (keys, shares): gone before the masked input.
                 if vanishes { client.vanishAfterPhases = 2 }
-                _ = try await client.contribute(update: update, to: credential)
+                _ = try await client.contribute(
+                  update: update, to: credential, expecting: configuration, identity: identity)
               }
             } catch {
               printError("client \(credential.participant): \(error)")
@@ -174,6 +195,7 @@ struct LoadTest: AsyncParsableCommand {
       "epsilonSpent": round.population == nil ? NSNull() : report.populationEpsilon as Any,
       "wallSeconds": wallSeconds, "clientBytesSent": traffic.sent,
       "serverBytesSent": traffic.received,
+      "securityMode": active ? "active" : "semi-honest",
     ]
     var exact: Bool?
     if let integers = inputs.integers {

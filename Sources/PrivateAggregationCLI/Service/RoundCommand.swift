@@ -47,6 +47,15 @@ struct RoundCommand: AsyncParsableCommand {
     @Option(help: "Where to write the credentials: a new file, one client token per line.")
     var credentialsOut: String
 
+    @Option(
+      help: ArgumentHelp(
+        "Active mode: the directory of the clients' identity public keys (identity create).",
+        discussion:
+          "The round then runs with signatures and the consistency check; the server checks "
+          + "every signature against this directory only, never against a key a message carries."
+      ))
+    var identityKeys: String?
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -60,14 +69,22 @@ struct RoundCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-      let configuration = try round.configuration(expectedDropout: expectedDropout)
+      var directory: [ParticipantID: IdentityPublicKey] = [:]
+      if let identityKeys {
+        directory = try IdentityFiles.readDirectory(identityKeys, flag: "--identity-keys")
+        try IdentityFiles.check(directory, clients: round.clients, flag: "--identity-keys")
+      }
+      let configuration = try round.configuration(
+        expectedDropout: expectedDropout, active: identityKeys != nil)
       let id = round.roundID(prefix: "round")
       let round = self.round
+      let identityDirectory = directory
       let credentials = try await operatorOptions.withOperator { client in
         try await client.createRound(
           id: id, configuration: configuration, population: round.payer,
           checkInDeadline: round.checkInDeadline.map(duration(seconds:)),
-          phaseDeadline: round.phaseDeadline.map(duration(seconds:)))
+          phaseDeadline: round.phaseDeadline.map(duration(seconds:)),
+          identityDirectory: identityDirectory)
       }
       try SecretFile.create(
         credentials.map { $0.token + "\n" }.joined(), at: credentialsOut,

@@ -77,8 +77,11 @@ struct RoundOptions: ParsableArguments {
   }
 
   /// The configuration these options describe, for a round expecting `expectedDropout` of its
-  /// clients to drop; its plan is checked.
-  func configuration(expectedDropout: Double = 0.05) throws -> PrivateAggregationConfiguration {
+  /// clients to drop, in active mode (signatures and the consistency check) when `active`; its
+  /// plan is checked.
+  func configuration(expectedDropout: Double = 0.05, active: Bool = false) throws
+    -> PrivateAggregationConfiguration
+  {
     var configuration = PrivateAggregationConfiguration.fromFlags(
       clients: clients, length: length, clip: clip, privacy: privacy, epsilon: epsilon,
       noiseMultiplier: noiseMultiplier, bits: bits, delta: delta)
@@ -86,6 +89,7 @@ struct RoundOptions: ParsableArguments {
     configuration.expectedDropoutRate = min(max(expectedDropout, 0.05), 0.49)
     configuration.threshold = threshold
     configuration.minimumSurvivors = minimumSurvivors
+    if active { configuration.securityMode = .active }
     do {
       _ = try AggregationPlan(configuration)
     } catch {

@@ -146,19 +146,45 @@ enum SecretFile {
   ///
   /// - Throws: a `ValidationError` naming `flag` when the file exists or cannot be written.
   static func create(_ text: String, at path: String, flag: String) throws(ValidationError) {
+    var failure: ValidationError?
+    Array(text.utf8).withUnsafeBytes { bytes in
+      do throws(ValidationError) {
+        try create(bytes, at: path, flag: flag)
+      } catch {
+        failure = error
+      }
+    }
+    if let failure { throw failure }
+  }
+
+  /// Writes `secret` to a new file at `path` readable by its owner only, from its wiped memory.
+  ///
+  /// - Throws: a `ValidationError` naming `flag` when the file exists or cannot be written.
+  static func create(secret: SecureBytes, at path: String, flag: String)
+    throws(ValidationError)
+  {
+    try secret.withUnsafeBytes { (bytes) throws(ValidationError) in
+      try create(bytes, at: path, flag: flag)
+    }
+  }
+
+  private static func create(_ bytes: UnsafeRawBufferPointer, at path: String, flag: String)
+    throws(ValidationError)
+  {
     let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
     guard descriptor >= 0 else {
       let reason = String(cString: strerror(errno))
       throw ValidationError("\(flag) \(path): cannot create it (\(reason)); it must not exist")
     }
     defer { close(descriptor) }
-    var remaining = Array(text.utf8)[...]
-    while !remaining.isEmpty {
-      let written = remaining.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    var offset = 0
+    while offset < bytes.count {
+      guard let base = bytes.baseAddress else { break }
+      let written = write(descriptor, base + offset, bytes.count - offset)
       guard written > 0 else {
         throw ValidationError("\(flag) \(path): cannot write it")
       }
-      remaining = remaining.dropFirst(written)
+      offset += written
     }
   }
 }
