@@ -43,7 +43,9 @@ extension AggregationPlan.Base {
     }
     let n = configuration.clientCount
     let found = try ParameterFinder.parameters(
-      clientCount: n, dropoutRate: max(configuration.expectedDropoutRate, 0.05),
+      clientCount: n,
+      dropoutRate: ParameterFinder.dropoutRate(
+        designingFor: max(configuration.expectedDropoutRate, 0.05), clientCount: n),
       corruptedFraction: Double(colludingClients) / Double(n),
       threatModel: configuration.securityMode == .active ? .semiMalicious : .semiHonest)
     var threshold = configuration.threshold

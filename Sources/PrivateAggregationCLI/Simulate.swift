@@ -192,6 +192,12 @@ struct Simulate: ParsableCommand {
     if !report.exact { throw ExitCode.failure }
   }
 
+  /// The clients that did not send their message in the dropout round: the dropouts that
+  /// happened, as the report counts them (not as `--dropout` asked).
+  func dropped(_ report: RoundReport) -> Int {
+    report.configuration.clientCount - (report.completed[dropoutRound.round]?.count ?? 0)
+  }
+
   /// The protocol-only session (no `--privacy`), as `run()` reports it.
   func protocolRun() throws -> RoundReport {
     let configuration = try makeConfiguration()
@@ -224,7 +230,9 @@ struct Simulate: ParsableCommand {
         graph = .harary(degree: neighbors)
       } else {
         let found = try ParameterFinder.parameters(
-          clientCount: clients, dropoutRate: max(dropout, 0.05),
+          clientCount: clients,
+          dropoutRate: ParameterFinder.dropoutRate(
+            designingFor: max(dropout, 0.05), clientCount: clients),
           corruptedFraction: corruptedFraction,
           threatModel: mode == .active ? .semiMalicious : .semiHonest)
         graph = found.isComplete ? .complete : .harary(degree: found.degree)
@@ -251,6 +259,7 @@ struct Simulate: ParsableCommand {
     let minimumSurvivors: Int
     let mode: String
     let dropout: Double
+    let dropped: Int
     let dropoutRound: String
     let clientSeconds: Double
     let clientBytesSent: Double
@@ -282,7 +291,8 @@ struct Simulate: ParsableCommand {
       graph: configuration.graph == .complete ? "complete" : "harary",
       neighbors: configuration.degree, threshold: configuration.threshold,
       minimumSurvivors: configuration.minimumSurvivors, mode: configuration.securityMode.rawValue,
-      dropout: dropout, dropoutRound: dropoutRound.rawValue, clientSeconds: report.clientSeconds,
+      dropout: dropout, dropped: dropped(report), dropoutRound: dropoutRound.rawValue,
+      clientSeconds: report.clientSeconds,
       clientBytesSent: report.clientBytesSent, serverSeconds: report.serverSeconds,
       serverBytesSent: report.serverBytesSent,
       phases: report.phases.map {
@@ -313,7 +323,7 @@ struct Simulate: ParsableCommand {
         + "\(configuration.modulus), \(graph), t = \(configuration.threshold), "
         + "\(configuration.securityMode.rawValue) mode")
     print(
-      "dropped: \(Int((dropout * Double(clients)).rounded())) in the \(dropoutRound.rawValue) round; "
+      "dropped: \(dropped(report)) in the \(dropoutRound.rawValue) round; "
         + "survivors in the sum: \(report.survivors.count) "
         + "(at least \(configuration.minimumSurvivors) required)")
     for phase in report.phases {

@@ -224,6 +224,23 @@ extension ParameterFinder {
     ).largestLikelyCount(logProbability: logBudget)
   }
 
+  /// The dropout rate to design n clients for when a fraction `rate` is expected to drop: `rate`,
+  /// raised when needed so that the design counts ⌊rate · n⌉ dropped clients, the nearest whole
+  /// number (as ``DropoutSchedule/random(clientCount:fraction:round:seed:)`` drops), not
+  /// ⌊rate · n⌋.
+  ///
+  /// The bounds count D = ⌊δn⌋ dropped clients, so ten clients at 5 % would be designed to lose
+  /// nobody, and thirty at 5 % to lose one where 1.5 are expected; a dropout past the design
+  /// can stop the round. Plans and the command line pass their expected rate through this;
+  /// ``parameters(clientCount:dropoutRate:corruptedFraction:threatModel:securityBits:correctnessBits:)``
+  /// itself takes δ as given, as fcp's finder does.
+  public static func dropoutRate(designingFor rate: Double, clientCount: Int) -> Double {
+    guard rate > 0, clientCount >= 2, rate.isFinite else { return rate }
+    let wanted = Int((rate * Double(clientCount)).rounded())
+    guard wanted < clientCount, count(rate, of: clientCount) < wanted else { return rate }
+    return Double(wanted) / Double(clientCount)
+  }
+
   /// ⌊rate · n⌋, tolerant of the binary rounding of decimal rates (0.29 · 100 is
   /// 28.999999999999996 in floating point, and counts 29 clients here). The tolerance errs
   /// towards more corrupted and more dropped clients.

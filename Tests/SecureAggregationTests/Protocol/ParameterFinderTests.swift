@@ -1,3 +1,4 @@
+import AggregationCrypto
 import Foundation
 import Testing
 
@@ -410,6 +411,47 @@ import Testing
     ) {
       try ParameterFinder.parameters(
         clientCount: 100, dropoutRate: 1, corruptedFraction: 0, threatModel: .semiHonest)
+    }
+  }
+}
+
+/// The dropout rate plans design for: ⌊δn⌉ dropped clients, the count a simulation drops, not
+/// fcp's ⌊δn⌋ (the finder itself keeps ⌊δn⌋).
+@Suite struct DesignDropoutRateTests {
+  /// Expected values from the definition: ⌊0.05 · 10⌉ = 1 (designed as 1/10), ⌊0.05 · 30⌉ = 2
+  /// (2/30), and unchanged where ⌊δn⌋ already equals ⌊δn⌉ (0.05 · 100 = 5; 0.05 · 2 = 0.1 → 0),
+  /// for δ = 0, and where the count would be every client.
+  @Test(arguments: [
+    (0.05, 10, 0.1), (0.05, 30, 2.0 / 30), (0.05, 100, 0.05), (0.05, 2, 0.05), (0.0, 10, 0.0),
+    (0.29, 100, 0.29), (0.45, 10, 0.5), (0.9, 2, 0.9),
+  ])
+  func designsForTheNearestCount(rate: Double, clients: Int, expected: Double) {
+    #expect(ParameterFinder.dropoutRate(designingFor: rate, clientCount: clients) == expected)
+  }
+
+  /// Ten clients at the default 5 %: the design tolerates the one client a simulation drops, so
+  /// for every one of 20 seeds (each dropping another client in the masked-input round) the
+  /// round finishes with the exact sum of the other nine. Before, the finder designed for
+  /// ⌊0.5⌋ = 0 dropouts (k = 2, t = 2), and a dropout next to a survivor stopped the round.
+  @Test func tenClientsSurviveTheirExpectedDropout() throws {
+    let rate = ParameterFinder.dropoutRate(designingFor: 0.05, clientCount: 10)
+    let found = try ParameterFinder.parameters(
+      clientCount: 10, dropoutRate: rate, corruptedFraction: 0.05, threatModel: .semiHonest)
+    let configuration = try AggregationConfiguration(
+      clientCount: 10, vectorLength: 8, modulus: Modulus(bitWidth: 32),
+      graph: found.isComplete ? .complete : .harary(degree: found.degree),
+      threshold: found.threshold)
+    for seed: UInt64 in 1...20 {
+      let schedule = try DropoutSchedule.random(
+        clientCount: 10, fraction: 0.05, round: .maskedInputCollection, seed: seed)
+      #expect(schedule.dropouts.count == 1)
+      let report = try InMemoryRound(
+        configuration: configuration, dropouts: schedule,
+        randomSource: .insecureDeterministic(seed: seed)
+      ).run()
+      #expect(report.abortReason == nil, "seed \(seed)")
+      #expect(report.exact, "seed \(seed)")
+      #expect(report.survivors.count == 9, "seed \(seed)")
     }
   }
 }
