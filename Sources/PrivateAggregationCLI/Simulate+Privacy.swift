@@ -56,7 +56,8 @@ extension Simulate {
   func runPrivate(_ privacy: PrivacyMode) throws {
     let (report, output) = try privateRun(privacy)
     print(output)
-    if !report.protocolReport.exact { throw ExitCode.failure }
+    let protocolReport = report.protocolReport
+    if !(protocolReport.exact && protocolReport.survivorsAsScheduled) { throw ExitCode.failure }
   }
 
   /// What `simulate --privacy` prints (for tests: the same run, the printed text returned).

@@ -189,7 +189,7 @@ struct Simulate: ParsableCommand {
     } else {
       printReport(report)
     }
-    if !report.exact { throw ExitCode.failure }
+    if !(report.exact && report.survivorsAsScheduled) { throw ExitCode.failure }
   }
 
   /// The clients that did not send their message in the dropout round: the dropouts that
@@ -286,7 +286,8 @@ struct Simulate: ParsableCommand {
   func protocolFields(_ report: RoundReport) throws -> [String: Any] {
     let configuration = report.configuration
     let value = JSONReport(
-      exact: report.exact, clients: configuration.clientCount, survivors: report.survivors.count,
+      exact: report.exact && report.survivorsAsScheduled, clients: configuration.clientCount,
+      survivors: report.survivors.count,
       length: configuration.vectorLength, modulus: "\(configuration.modulus)",
       graph: configuration.graph == .complete ? "complete" : "harary",
       neighbors: configuration.degree, threshold: configuration.threshold,
@@ -339,7 +340,15 @@ struct Simulate: ParsableCommand {
     if let reason = report.abortReason {
       print("the server aborted: \(reason)")
     } else {
-      print("sum matches the plaintext sum: \(report.exact ? "yes" : "NO")")
+      switch (report.exact, report.survivorsAsScheduled) {
+      case (true, true): print("sum matches the plaintext sum: yes")
+      case (false, _): print("sum matches the plaintext sum: NO")
+      case (true, false):
+        print(
+          "sum matches the plaintext sum: NO (it matches the inputs the server took, but "
+            + "the survivors are not the clients the dropout schedule kept: a client that "
+            + "followed the protocol was left out)")
+      }
     }
     return lines.joined(separator: "\n")
   }

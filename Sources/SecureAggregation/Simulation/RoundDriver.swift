@@ -222,9 +222,15 @@ package struct RoundDriver<Server: DrivableServer, Client: DrivableClient> {
         clientMaxSeconds: times.max() ?? 0, serverSeconds: serverSeconds[round] ?? 0)
     }
     let n = Double(configuration.clientCount)
+    let scheduledSurvivors = Set(
+      configuration.participantIDs.filter {
+        dropouts.isActive($0, in: .maskedInputCollection)
+      })
     return RoundReport(
       configuration: configuration, sessionID: server.sessionID, sum: sum,
-      exact: sum.map { $0 == plaintextSum } ?? false, abortReason: abortReason,
+      exact: sum.map { $0 == plaintextSum } ?? false,
+      survivorsAsScheduled: sum != nil && Set(survivors) == scheduledSurvivors,
+      abortReason: abortReason,
       survivors: survivors, completed: completed, phases: phases,
       clientSeconds: clientSeconds.values.map { $0.values.reduce(0, +) }.reduce(0, +) / n,
       serverSeconds: serverSeconds.values.reduce(0, +),

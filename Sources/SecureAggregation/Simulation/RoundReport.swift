@@ -19,7 +19,15 @@ public struct RoundReport: Sendable {
   /// The unmasked sum, or `nil` when the server aborted.
   public let sum: ModularVector?
   /// Whether the sum equals the plaintext sum of the survivors' inputs.
+  ///
+  /// The survivors are the clients whose inputs the server took: a client the server wrongly
+  /// refused is left out of both sums, so check ``survivorsAsScheduled`` too.
   public let exact: Bool
+  /// Whether the survivors are exactly the clients the dropout schedule kept until their masked
+  /// input was sent: every client not scheduled to drop in or before the masked-input round is
+  /// in the sum. `false` when the server refused a client that followed the protocol, or
+  /// aborted.
+  public let survivorsAsScheduled: Bool
   /// Why the server aborted, when it did.
   public let abortReason: SecureAggregationError?
   /// U3: the clients whose inputs are in the sum.

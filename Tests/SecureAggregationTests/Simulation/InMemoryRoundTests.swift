@@ -192,3 +192,48 @@ import Testing
     #expect(first.survivors.count == 7)
   }
 }
+
+/// The report's second check: the sum must also hold every client the schedule kept, so that a
+/// client the server refuses cannot pass as a dropout.
+@Suite struct SurvivorsAsScheduledTests {
+  static func configuration() throws -> AggregationConfiguration {
+    try AggregationConfiguration(
+      clientCount: 8, vectorLength: 6, modulus: Modulus(bitWidth: 32), threshold: 4)
+  }
+
+  /// With two clients scheduled to drop before their masked input, the other six are the
+  /// survivors and both checks hold; with one client scheduled to drop after it (in the
+  /// unmasking round), all eight are in the sum.
+  @Test func scheduledDropoutsAreNotCountedAgainstTheSum() throws {
+    let configuration = try Self.configuration()
+    for (round, survivors) in [(ProtocolRound.maskedInputCollection, 6), (.unmasking, 8)] {
+      let ids = configuration.participantIDs
+      var schedule = DropoutSchedule([ids[1]: round])
+      if round == .maskedInputCollection { schedule.dropouts[ids[4]] = .shareKeys }
+      let report = try InMemoryRound(
+        configuration: configuration, dropouts: schedule,
+        randomSource: .insecureDeterministic(seed: 3)
+      ).run()
+      #expect(report.exact)
+      #expect(report.survivors.count == survivors)
+      #expect(report.survivorsAsScheduled)
+    }
+  }
+
+  /// Client 3's input has the wrong length, so the server refuses its masked input: the sum
+  /// still equals the plaintext sum of the inputs the server took (`exact`), but client 3 was
+  /// not scheduled to drop, and `survivorsAsScheduled` says so.
+  @Test func aRefusedClientIsNotADropout() throws {
+    let configuration = try Self.configuration()
+    let modulus = configuration.modulus
+    let report = try InMemoryRound(
+      configuration: configuration, randomSource: .insecureDeterministic(seed: 4),
+      inputs: { id, _ in
+        ModularVector(zeroCount: id.index == 3 ? 5 : 6, modulus: modulus)
+      }
+    ).run()
+    #expect(report.exact)
+    #expect(report.survivors.count == 7)
+    #expect(!report.survivorsAsScheduled)
+  }
+}
