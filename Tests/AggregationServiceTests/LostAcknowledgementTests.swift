@@ -79,25 +79,8 @@ actor LosingStore: ForwardingStore {
       retry.maximumBackoff = .milliseconds(50)
       let client = AggregationServiceClient(wrapping: grpc, retry: retry)
       // A round that never ends fails the test after 60 s instead of hanging it.
-      let contributions = Task {
-        try await withThrowingTaskGroup(
-          of: AggregationServiceClient<InProcessTransport.Client>.Outcome.self
-        ) { group in
-          for credential in credentials {
-            group.addTask {
-              try await client.contribute(
-                update: Support.update(credential.participant), to: credential)
-            }
-          }
-          return try await group.reduce(into: []) { $0.append($1) }
-        }
-      }
-      let watchdog = Task {
-        try await Task.sleep(for: .seconds(60))
-        contributions.cancel()
-      }
-      let outcomes = try await contributions.value
-      watchdog.cancel()
+      let outcomes = try await Support.contributeAll(
+        credentials, through: client, watchdog: .seconds(60))
       // A client whose last answer committed without an acknowledgement, and whose retry
       // found the round finished, cannot know that answer counted: it reports 3 phases.
       for outcome in outcomes {

@@ -44,28 +44,11 @@ actor OverspentStore: ForwardingStore {
         id: "overspent", configuration: configuration, population: ("P", 10),
         phaseDeadline: .seconds(30))
       let client = AggregationServiceClient(wrapping: grpc)
-      let contributions = Task {
-        try await withThrowingTaskGroup(
-          of: AggregationServiceClient<InProcessTransport.Client>.Outcome.self
-        ) { group in
-          for credential in credentials {
-            group.addTask {
-              try await client.contribute(
-                update: Support.update(credential.participant), to: credential)
-            }
-          }
-          return try await group.reduce(into: []) { $0.append($1) }
-        }
-      }
       // A round that retries the refused release for ever never ends for its clients: the
       // test fails (cancelled) instead of hanging. (The round takes well under a second alone,
       // the watchdog leaves room for a loaded machine.)
-      let watchdog = Task {
-        try await Task.sleep(for: .seconds(90))
-        contributions.cancel()
-      }
-      let outcomes = try await contributions.value
-      watchdog.cancel()
+      let outcomes = try await Support.contributeAll(
+        credentials, through: client, watchdog: .seconds(90))
       #expect(outcomes.count == credentials.count)
       #expect(outcomes.allSatisfy { if case .ended(.failed, _) = $0 { true } else { false } })
       let report = try await operatorClient.report(of: "overspent", wait: .seconds(5))

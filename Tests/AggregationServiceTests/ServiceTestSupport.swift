@@ -121,6 +121,35 @@ enum ServiceTestSupport {
     return (report, silent.token)
   }
 
+  /// Every credential's client contributes its `update(participant)` through `client`, at once;
+  /// returns their outcomes. A round that never ends for them is cancelled after `watchdog`,
+  /// so the test fails (`CancellationError`) instead of hanging.
+  static func contributeAll(
+    _ credentials: [RoundCredential],
+    through client: AggregationServiceClient<InProcessTransport.Client>,
+    watchdog limit: Duration
+  ) async throws -> [AggregationServiceClient<InProcessTransport.Client>.Outcome] {
+    let contributions = Task {
+      try await withThrowingTaskGroup(
+        of: AggregationServiceClient<InProcessTransport.Client>.Outcome.self
+      ) { group in
+        for credential in credentials {
+          group.addTask {
+            try await client.contribute(
+              update: update(credential.participant), to: credential)
+          }
+        }
+        return try await group.reduce(into: []) { $0.append($1) }
+      }
+    }
+    let watchdog = Task {
+      try await Task.sleep(for: limit)
+      contributions.cancel()
+    }
+    defer { watchdog.cancel() }
+    return try await contributions.value
+  }
+
   /// Runs `body` against a service on `store` over the in-process transport, with the
   /// deadline loop running on `clock` (which only the test moves); tears all down afterwards.
   /// With `metrics`, the service counts into that factory instead of the global one.
